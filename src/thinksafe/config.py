@@ -65,7 +65,8 @@ def validate(config: dict) -> None:
 
     schema = yaml.safe_load(SCHEMA.read_text(encoding="utf-8"))
     validator = jsonschema.Draft202012Validator(schema)
-    errors = sorted(validator.iter_errors(config), key=lambda e: (len(e.absolute_path), list(e.absolute_path)))
+    # The shallowest error first: it names the key a user wrote, not a detail inside it.
+    errors = sorted(validator.iter_errors(config), key=lambda e: (len(e.absolute_path), str(e.absolute_path)))
     if errors:
         e = errors[0]
         raise ThinksafeError(f"config key {_key_path(e.absolute_path)}: {e.message}")
@@ -120,7 +121,7 @@ def evaluated_models(config: dict) -> list[str]:
 
 
 def resolve_model(config: dict, name: str) -> dict:
-    """The full registry entry for `name`; a tuned model `<model>+<dataset>` is its parent plus the adapter."""
+    """The entry for `name` over model_defaults; a tuned `<model>+<dataset>` is its parent + adapter."""
     if TUNED_SEP not in name:
         if name not in config["models"]:
             raise ThinksafeError(f"config key models: unknown model '{name}'")

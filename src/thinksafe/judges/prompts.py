@@ -1,10 +1,17 @@
-"""Judge prompts, verbatim. (Filled by the judges work; `fingerprint` hashes every prompt of a kind.)"""
+"""Every text that decides a verdict, by judge kind; `fingerprint(kind)` hashes them all.
+
+The LLM judge's benchmark prompts are kept verbatim in prompts_llm.py, the classifier's in
+prompts_classifier.py, the rule judge's patterns in rule_patterns.py; this module only gathers them, so a
+changed prompt changes the judge fingerprint (a Snakemake param) and reruns judge and aggregate only.
+"""
 
 from __future__ import annotations
 
 import hashlib
 
-PROMPTS: dict[str, dict[str, str]] = {"rule": {}, "llm": {}, "classifier": {}}
+from thinksafe.judges import rule_patterns
+
+PROMPTS: dict[str, dict[str, str]] = {"rule": dict(rule_patterns.TEXT), "llm": {}, "classifier": {}}
 
 
 def fingerprint(kind: str) -> str:

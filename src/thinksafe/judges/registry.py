@@ -3,7 +3,17 @@
 from __future__ import annotations
 
 import hashlib
+import importlib
 import json
+
+from thinksafe.errors import ThinksafeError
+
+# kind -> (module, class); modules load lazily so the rule judge never imports torch or requests.
+KINDS = {
+    "rule": ("thinksafe.judges.rule", "RuleJudge"),
+    "llm": ("thinksafe.judges.llm", "LLMJudge"),
+    "classifier": ("thinksafe.judges.classifier", "ClassifierJudge"),
+}
 
 
 def judge_fingerprint(spec: dict) -> str:
@@ -11,8 +21,20 @@ def judge_fingerprint(spec: dict) -> str:
 
     Snakemake carries it as a param, so a changed prompt reruns judge and aggregate and nothing else.
     """
-    from thinksafe.judges import prompts  # noqa: F401  (prompt text is part of the fingerprint)
+    from thinksafe.judges import prompts
 
     decisive = {k: spec.get(k) for k in ("kind", "model", "revision")}
     decisive["prompts"] = prompts.fingerprint(spec.get("kind", "rule"))
     return hashlib.sha256(json.dumps(decisive, sort_keys=True).encode()).hexdigest()
+
+
+def get_judge(spec: dict):
+    """The Judge for a judge spec (a config.yaml `judges:` entry plus `name`)."""
+    kind = spec.get("kind")
+    if kind not in KINDS:
+        raise ThinksafeError(
+            f"judge spec {spec.get('name', '?')}: key kind: unknown judge kind '{kind}' "
+            f"(known: {', '.join(KINDS)})"
+        )
+    module, cls = KINDS[kind]
+    return getattr(importlib.import_module(module), cls)(spec)

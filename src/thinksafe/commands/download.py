@@ -1,0 +1,87 @@
+"""`thinksafe download`: fetch a benchmark or tuning source (or copy it from a mirror), verify, and write
+data/raw/NAME whole. A raw dir whose MANIFEST.json matches the spec and its files is left alone."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import logging
+import time
+from pathlib import Path
+
+log = logging.getLogger("thinksafe")
+MANIFEST = "MANIFEST.json"
+
+
+def add_arguments(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--spec", required=True, help="benchmarks/sources entry as JSON, plus `name`")
+    parser.add_argument(
+        "--mirror", type=Path, default=None, help="a local directory laid out like the sources"
+    )
+    parser.add_argument("--out", type=Path, required=True, help="data/raw/NAME")
+
+
+def up_to_date(out: Path, spec: dict) -> bool:
+    from thinksafe.records import sha256_file
+
+    path = out / MANIFEST
+    if not path.is_file():
+        return False
+    try:
+        manifest = json.loads(path.read_text(encoding="utf-8"))
+    except json.JSONDecodeError:
+        return False
+    if manifest.get("spec") != spec:
+        return False
+    files = manifest.get("files", {})
+    return all((out / rel).is_file() and sha256_file(out / rel) == sha for rel, sha in files.items())
+
+
+def run(args: argparse.Namespace) -> int:
+    from thinksafe import io
+    from thinksafe.benchmarks import get_adapter
+    from thinksafe.errors import ThinksafeError
+    from thinksafe.progress import summary
+    from thinksafe.records import sha256_file
+
+    try:
+        spec = json.loads(args.spec)
+    except json.JSONDecodeError as e:
+        raise ThinksafeError(f"--spec: malformed JSON ({e.msg})") from None
+    if "adapter" not in spec or "name" not in spec:
+        raise ThinksafeError("--spec: needs keys 'adapter' and 'name'")
+    adapter = get_adapter(spec["adapter"])
+    mirror = args.mirror.resolve() if args.mirror else None
+    if mirror is not None and not mirror.is_dir():
+        raise ThinksafeError(f"--mirror {args.mirror}: not a directory")
+    t0 = time.monotonic()
+    if up_to_date(args.out, spec):
+        log.info("%s: up to date (%s matches the spec and every file)", args.out, MANIFEST)
+        summary(
+            "download", name=spec["name"], files=0, up_to_date=True, seconds=f"{time.monotonic() - t0:.1f}"
+        )
+        return 0
+    with io.atomic_dir(args.out) as tmp:
+        adapter.download(spec, tmp, mirror)
+        files = {p.relative_to(tmp).as_posix(): sha256_file(p) for p in sorted(tmp.rglob("*")) if p.is_file()}
+        io.write_json(
+            tmp / MANIFEST,
+            {
+                "spec": spec,
+                "source": {
+                    "repo": adapter.SOURCE.repo,
+                    "revision": spec.get("revision") or adapter.SOURCE.revision,
+                },
+                "license": adapter.LICENSE,
+                "mirror": str(mirror) if mirror else None,
+                "files": files,
+            },
+        )
+    summary(
+        "download",
+        name=spec["name"],
+        files=len(files),
+        mirror=bool(mirror),
+        seconds=f"{time.monotonic() - t0:.1f}",
+    )
+    return 0

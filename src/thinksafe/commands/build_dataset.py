@@ -1,0 +1,37 @@
+"""`thinksafe build-dataset`: a tuning set (TiS import or rebuild, or a baseline) to data/sft/NAME."""
+
+from __future__ import annotations
+
+import argparse
+import json
+from pathlib import Path
+
+from thinksafe.errors import ThinksafeError
+
+
+def add_arguments(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--spec", required=True, help="dataset spec JSON (config datasets entry + name)")
+    p.add_argument(
+        "--teacher-spec", default="null", help="teacher model spec JSON, or null (template teacher)"
+    )
+    p.add_argument("--raw-root", required=True, type=Path, help="data/raw: one folder per source")
+    p.add_argument("--items-root", type=Path, help="normalized source items (default: RAW_ROOT/../items)")
+    p.add_argument("--seed", type=int, default=0)
+    p.add_argument("--out", required=True, type=Path)
+
+
+def _json(text: str, flag: str):
+    try:
+        return json.loads(text)
+    except json.JSONDecodeError as e:
+        raise ThinksafeError(f"{flag}: malformed JSON ({e.msg})") from None
+
+
+def run(args: argparse.Namespace) -> int:
+    from thinksafe.dataset.build import build
+
+    spec = _json(args.spec, "--spec")
+    teacher = _json(args.teacher_spec, "--teacher-spec")
+    items_root = args.items_root or args.raw_root.parent / "items"
+    build(spec, teacher, args.raw_root, items_root, args.out, args.seed)
+    return 0

@@ -1,0 +1,41 @@
+"""`thinksafe guard`: fail if a tuning image or prompt appears in an evaluation item file in use."""
+
+from __future__ import annotations
+
+import argparse
+import logging
+from pathlib import Path
+
+from thinksafe.errors import ThinksafeError
+
+log = logging.getLogger("thinksafe")
+SHOWN = 3  # overlaps named in the one-line error; the log lists every one
+
+
+def add_arguments(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--sft", required=True, type=Path, help="the tuning set folder (data/sft/NAME)")
+    p.add_argument("--items", required=True, type=Path, nargs="+", help="evaluation item files in use")
+    p.add_argument("--out", required=True, type=Path, help="the guard report (written only when clean)")
+    p.add_argument("--dhash-bits", type=int, default=6)
+    p.add_argument("--phash-bits", type=int, default=10)
+    p.add_argument("--prompt-jaccard", type=float, default=0.8)
+
+
+def run(args: argparse.Namespace) -> int:
+    from thinksafe import io
+    from thinksafe.dataset.guard import Thresholds, check
+    from thinksafe.progress import summary
+
+    report = check(args.sft, args.items, Thresholds(args.dhash_bits, args.phash_bits, args.prompt_jaccard))
+    overlaps = report["overlaps"]
+    summary("guard", **report["checked"], overlaps=len(overlaps))
+    if overlaps:
+        for o in overlaps:
+            log.error("overlap %s", o)
+        shown = "; ".join(f"{o['kind']}: {o['tuning']} ~ {o['eval']}" for o in overlaps[:SHOWN])
+        more = f" (and {len(overlaps) - SHOWN} more in the log)" if len(overlaps) > SHOWN else ""
+        raise ThinksafeError(
+            f"{args.sft}: {len(overlaps)} overlaps with evaluation items {report['counts']}: {shown}{more}"
+        )
+    io.write_json(args.out, report)
+    return 0

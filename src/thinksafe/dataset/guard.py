@@ -1,0 +1,179 @@
+"""Contamination guard: no tuning image or prompt may appear in an evaluation item file in use.
+
+Three kinds of overlap, each listed with both sides:
+- `image_exact`: the same sha256;
+- `image_perceptual`: dHash and pHash both within a few bits (re-encoded, resized, lightly edited);
+- `prompt`: the same normalized prompt, or word-trigram Jaccard similarity at or above a threshold.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections import Counter, defaultdict
+from dataclasses import dataclass
+from pathlib import Path
+
+from thinksafe.dataset.filters import normalize_prompt
+from thinksafe.dataset.imagehash import dhash, hamming, phash
+from thinksafe.dataset.sharegpt import BadRecord, prompt_of, turns
+from thinksafe.errors import located
+from thinksafe.io import read_json, read_jsonl
+from thinksafe.records import sha256_file
+
+log = logging.getLogger("thinksafe")
+
+
+@dataclass(frozen=True)
+class Thresholds:
+    dhash_bits: int = 6
+    phash_bits: int = 10
+    prompt_jaccard: float = 0.8
+
+
+@dataclass
+class Entry:
+    where: str  # "train.json[12]" or "data/items/x.jsonl:4 (id)"
+    prompt: str
+    image: Path | None
+    sha256: str | None = None
+    dhash: int | None = None
+    phash: int | None = None
+
+    def hash_image(self) -> None:
+        if self.image is None or not self.image.is_file():
+            return
+        self.sha256 = self.sha256 or sha256_file(self.image)
+        try:
+            self.dhash, self.phash = dhash(self.image), phash(self.image)
+        except OSError:
+            pass  # an undecodable image can still match by sha256
+
+
+def tuning_entries(sft: Path) -> list[Entry]:
+    path = sft / "train.json"
+    records = read_json(path)
+    if not isinstance(records, list):
+        raise located(path, "expected a JSON list of records")
+    out = []
+    for n, rec in enumerate(records):
+        try:
+            human, _, images = turns(rec)
+        except BadRecord as e:
+            raise located(path, str(e), key=f"[{n}]") from None
+        for image in images or [None]:
+            out.append(Entry(f"{path}[{n}]", prompt_of(human), sft / image if image else None))
+    return out
+
+
+def item_entries(path: Path) -> list[Entry]:
+    out = []
+    for n, item in enumerate(read_jsonl(path), 1):
+        image = Path(item["image"]) if item.get("image") else None
+        if image is not None and not image.is_absolute() and not image.exists():
+            image = path.parent.parent / "raw" / item.get("benchmark", "") / image
+        out.append(
+            Entry(
+                f"{path}:{n} ({item.get('id')})", str(item.get("prompt", "")), image, item.get("image_sha256")
+            )
+        )
+    return out
+
+
+def _shingles(text: str) -> set[str]:
+    words = normalize_prompt(text).split()
+    return {" ".join(words[i : i + 3]) for i in range(max(len(words) - 2, 1))} if words else set()
+
+
+def prompt_overlaps(train: list[Entry], evals: list[Entry], threshold: float) -> list[dict]:
+    exact: dict[str, list[Entry]] = defaultdict(list)
+    index: dict[str, list[int]] = defaultdict(list)
+    eval_shingles = []
+    for i, e in enumerate(evals):
+        exact[normalize_prompt(e.prompt)].append(e)
+        sh = _shingles(e.prompt)
+        eval_shingles.append(sh)
+        for s in sh:
+            index[s].append(i)
+    out, seen = [], set()
+    for t in train:
+        norm = normalize_prompt(t.prompt)
+        if not norm or (t.where, norm) in seen:
+            continue
+        seen.add((t.where, norm))
+        for e in exact.get(norm, []):
+            out.append(
+                {"kind": "prompt", "tuning": t.where, "eval": e.where, "similarity": 1.0, "prompt": t.prompt}
+            )
+        sh = _shingles(t.prompt)
+        shared = Counter(i for s in sh for i in index.get(s, ()))
+        for i, n in shared.items():
+            if normalize_prompt(evals[i].prompt) == norm:
+                continue
+            jaccard = n / len(sh | eval_shingles[i])
+            if jaccard >= threshold:
+                out.append(
+                    {
+                        "kind": "prompt",
+                        "tuning": t.where,
+                        "eval": evals[i].where,
+                        "similarity": round(jaccard, 3),
+                        "prompt": t.prompt,
+                    }
+                )
+    return out
+
+
+def image_overlaps(train: list[Entry], evals: list[Entry], th: Thresholds) -> list[dict]:
+    by_sha: dict[str, list[Entry]] = defaultdict(list)
+    for e in evals:
+        if e.sha256:
+            by_sha[e.sha256].append(e)
+    out = []
+    hashed = [e for e in evals if e.dhash is not None]
+    for t in train:
+        if t.sha256 is None:
+            continue
+        exact = by_sha.get(t.sha256, [])
+        for e in exact:
+            out.append({"kind": "image_exact", "tuning": t.where, "eval": e.where, "sha256": t.sha256})
+        if t.dhash is None:
+            continue
+        for e in hashed:
+            if e in exact:
+                continue
+            d, p = hamming(t.dhash, e.dhash), hamming(t.phash, e.phash)
+            if d <= th.dhash_bits and p <= th.phash_bits:
+                out.append(
+                    {
+                        "kind": "image_perceptual",
+                        "tuning": t.where,
+                        "eval": e.where,
+                        "dhash_bits": d,
+                        "phash_bits": p,
+                    }
+                )
+    return out
+
+
+def check(sft: Path, item_files: list[Path], th: Thresholds | None = None) -> dict:
+    """The guard's report; `overlaps` is empty when the set is clean."""
+    th = th or Thresholds()
+    train = tuning_entries(sft)
+    evals = [e for f in item_files for e in item_entries(f)]
+    for e in [*train, *evals]:
+        e.hash_image()
+    overlaps = image_overlaps(train, evals, th) + prompt_overlaps(train, evals, th.prompt_jaccard)
+    return {
+        "dataset": str(sft),
+        "item_files": [str(f) for f in item_files],
+        "checked": {
+            "tuning_records": len({t.where for t in train}),
+            "tuning_images": sum(t.sha256 is not None for t in train),
+            "eval_items": len(evals),
+            "eval_images": sum(e.sha256 is not None for e in evals),
+            "eval_images_missing": sum(e.image is not None and e.sha256 is None for e in evals),
+        },
+        "thresholds": th.__dict__,
+        "overlaps": overlaps,
+        "counts": dict(Counter(o["kind"] for o in overlaps)),
+    }

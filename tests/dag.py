@@ -1,0 +1,117 @@
+"""Helpers for the cluster, DVC and rerun tests: a project copy that is its own git repository, a
+Snakemake call that cannot hang, and the planned-job count of a dry run.
+
+Snakemake runs in its own process group and the whole group gets SIGKILL on timeout: the SLURM
+executor has been seen to ignore SIGTERM while it waits on job status (../shared/notes/slurm.md).
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import shutil
+import signal
+import subprocess
+import sys
+from dataclasses import dataclass
+from pathlib import Path
+from subprocess import PIPE
+
+ROOT = Path(__file__).resolve().parents[1]
+BIN = Path(sys.executable).parent
+CONFIGS = Path(__file__).resolve().parent / "configs"
+# The small DAG of these tests: the tiny model, a few demo items, the rule judge, one tuned model.
+TINY = ("config/demo.yaml", str(CONFIGS / "tiny.yaml"))
+
+
+def env() -> dict[str, str]:
+    return dict(
+        os.environ,
+        PATH=f"{BIN}:{os.environ['PATH']}",
+        HF_HUB_OFFLINE="1",
+        TOKENIZERS_PARALLELISM="false",
+        DVC_NO_ANALYTICS="1",
+        GIT_AUTHOR_NAME="thinksafe tests",
+        GIT_AUTHOR_EMAIL="tests@localhost",
+        GIT_COMMITTER_NAME="thinksafe tests",
+        GIT_COMMITTER_EMAIL="tests@localhost",
+    )
+
+
+def run(cmd: list[str], cwd: Path, timeout: float, check: bool = True) -> subprocess.CompletedProcess:
+    """Run `cmd`, killing its whole process group with SIGKILL if it outlives `timeout` seconds."""
+    proc = subprocess.Popen(
+        cmd, cwd=cwd, env=env(), stdout=PIPE, stderr=PIPE, text=True, start_new_session=True
+    )
+    try:
+        out, err = proc.communicate(timeout=timeout)
+    except subprocess.TimeoutExpired:
+        os.killpg(proc.pid, signal.SIGKILL)
+        out, err = proc.communicate()
+        raise AssertionError(
+            f"{' '.join(cmd)}: killed after {timeout} s\n{out[-3000:]}\n{err[-3000:]}"
+        ) from None
+    result = subprocess.CompletedProcess(cmd, proc.returncode, out, err)
+    if check and proc.returncode != 0:
+        raise AssertionError(f"{' '.join(cmd)} exited {proc.returncode}\n{out[-3000:]}\n{err[-5000:]}")
+    return result
+
+
+def git(project: Path, *args: str) -> str:
+    return run(["git", *args], project, timeout=60).stdout
+
+
+def project_copy(dest: Path, shared: Path) -> Path:
+    """The tracked files of the project, committed into a fresh git repository, ../shared beside it."""
+    files = subprocess.run(["git", "ls-files", "-z"], cwd=ROOT, capture_output=True, check=True).stdout
+    project = dest / "thinksafe"
+    for name in filter(None, files.decode().split("\0")):
+        src = ROOT / name
+        if src.is_file():
+            (project / name).parent.mkdir(parents=True, exist_ok=True)
+            shutil.copy2(src, project / name)
+    if not (dest / "shared").exists():
+        (dest / "shared").symlink_to(shared)
+    git(project, "init", "-q", "-b", "main")
+    git(project, "add", "-A")
+    git(project, "commit", "-q", "-m", "project copy")
+    return project
+
+
+def snakemake(project: Path, *args: str, configs=TINY, timeout: float = 600, check: bool = True):
+    cmd = [str(BIN / "snakemake"), "--configfile", *configs, *args]
+    return run(cmd, project, timeout=timeout, check=check)
+
+
+@dataclass
+class Plan:
+    """What `snakemake -n` would run: job counts per rule, and each job's rule and wildcards."""
+
+    counts: dict[str, int]
+    jobs: list[tuple[str, dict[str, str]]]
+
+    @property
+    def total(self) -> int:
+        return sum(self.counts.values())
+
+    def models(self, rule: str) -> set[str]:
+        return {w.get("model", "") for r, w in self.jobs if r == rule}
+
+
+def plan(project: Path, *args: str, configs=TINY) -> Plan:
+    out = snakemake(project, "-n", "--cores", "1", *args, configs=configs, timeout=300).stdout
+    counts: dict[str, int] = {}
+    if "Job stats:" in out:
+        table = out.split("Job stats:")[1].split("\n\n")[0]
+        counts = {m[1]: int(m[2]) for m in re.finditer(r"^(\w+)\s+(\d+)$", table, re.M) if m[1] != "total"}
+    elif "Nothing to be done" not in out:
+        raise AssertionError(f"cannot read the plan:\n{out[-3000:]}")
+    jobs = []
+    for block in re.split(r"\n(?=(?:local)?rule \w+:)", out):
+        head = re.match(r"(?:local)?rule (\w+):", block)
+        if not head:
+            continue
+        wc = re.search(r"^\s+wildcards: (.*)$", block, re.M)
+        pairs = [p.split("=", 1) for p in wc.group(1).split(", ")] if wc else []
+        jobs.append((head.group(1), {k: v for k, v in pairs}))
+    return Plan(counts, jobs)

@@ -1,0 +1,75 @@
+"""The shipped profiles plan the runs they are for, with the cluster settings in the profile only.
+
+`snakemake --profile profiles/slurm -n` needs no SLURM: it plans the full reproduction of config.yaml
+and shows the resources each job would be submitted with.
+"""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+import yaml
+from dag import BIN, ROOT, run
+
+from thinksafe import config as tsconfig
+
+PROFILES = ROOT / "profiles"
+
+
+def dry_run(*args: str) -> str:
+    cmd = [str(BIN / "snakemake"), "-n", *args]
+    return run(cmd, ROOT, timeout=300).stdout
+
+
+def job_resources(out: str, rule: str) -> list[dict[str, str]]:
+    """The `resources:` line of every planned job of `rule`, as a dict."""
+    found = []
+    for block in re.split(r"\n(?=(?:local)?rule \w+:)", out):
+        if block.startswith(f"rule {rule}:"):
+            line = re.search(r"^\s+resources: (.*)$", block, re.M).group(1)
+            found.append(dict(p.split("=", 1) for p in line.split(", ")))
+    return found
+
+
+def test_slurm_profile_plans_the_full_reproduction_with_gpu_requests():
+    out = dry_run("--profile", str(PROFILES / "slurm"))
+    total = int(re.search(r"^total\s+(\d+)$", out, re.M).group(1))
+    assert total >= 1000, total
+
+    config = tsconfig.load(ROOT / "config.yaml")
+    models = tsconfig.evaluated_models(config)  # 13 MLRMs, their 5 bases, 8 tuned models
+    generate = job_resources(out, "generate")
+    assert len(generate) == len(models) * len(config["run"]["benchmarks"]) * config["run"]["shards"]
+    for res in generate:
+        assert res["slurm_partition"] == "gpu"
+        assert res["gpu_model"] == "a100"
+        assert int(res["gpu"]) >= 1
+    # The 72B models ask the registry for 4 GPUs; the profile does not flatten that.
+    assert {int(r["gpu"]) for r in generate} == {1, 4}
+    judges = job_resources(out, "judge")
+    assert judges and all(r["slurm_partition"] == "cpu" and r["gpu"] == "0" for r in judges)
+    finetune = job_resources(out, "finetune")
+    assert len(finetune) == 8 and all(r["gpu_model"] == "a100" for r in finetune)
+
+
+def test_cluster_settings_live_in_the_profile_never_in_rules():
+    profile = yaml.safe_load((PROFILES / "slurm" / "config.yaml").read_text())
+    assert profile["executor"] == "slurm"
+    # Without slurmdbd the default (sacct) status query makes Snakemake wait forever.
+    assert profile["slurm-status-command"] == "squeue"
+    # Resubmission through sbatch only happens for profile-level retries.
+    assert profile["retries"] >= 1
+    for rule in ("generate", "finetune"):
+        assert set(profile["set-resources"][rule]) >= {"slurm_partition", "gpu_model", "cpus_per_task"}
+    assert {"slurm_partition", "slurm_account"} <= set(profile["default-resources"])
+
+    rules = "".join(p.read_text() for p in (ROOT / "rules").glob("*.smk")) + (ROOT / "Snakefile").read_text()
+    for setting in ("slurm_partition", "slurm_account", "gpu_model", "cpus_per_task", "slurm_extra"):
+        assert setting not in rules, f"{setting} belongs in profiles/, not in the rules"
+
+
+def test_local_profile_plans_the_demo():
+    out = dry_run("--profile", str(PROFILES / "local"), "--configfile", "config/demo.yaml")
+    assert re.search(r"^generate\s+3$", out, re.M), out[-2000:]
+    assert Path(PROFILES / "local" / "config.yaml").is_file()

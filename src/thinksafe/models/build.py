@@ -127,6 +127,9 @@ def build_tiny(out_dir: str | Path) -> Path:
             num_attention_heads=4,
             num_key_value_heads=2,
             max_position_embeddings=2048,
+            # Wide init: with the usual 0.02 a random model greedily repeats one token, and tests of
+            # batching and resume would compare nothing but newlines.
+            initializer_range=0.3,
             rope_parameters={"rope_type": "default", "rope_theta": 1e6, "mrope_section": [2, 3, 3]},
             bos_token_id=None,
             eos_token_id=tokenizer.eos_token_id,

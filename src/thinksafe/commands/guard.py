@@ -16,8 +16,8 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument("--sft", required=True, type=Path, help="the tuning set folder (data/sft/NAME)")
     p.add_argument("--items", required=True, type=Path, nargs="+", help="evaluation item files in use")
     p.add_argument("--out", required=True, type=Path, help="the guard report (written only when clean)")
-    p.add_argument("--dhash-bits", type=int, default=6)
-    p.add_argument("--phash-bits", type=int, default=10)
+    p.add_argument("--dhash-bits", type=int, default=24, help="of 256")
+    p.add_argument("--phash-bits", type=int, default=40, help="of 256")
     p.add_argument("--prompt-jaccard", type=float, default=0.8)
 
 

@@ -13,8 +13,10 @@ from collections import Counter, defaultdict
 from dataclasses import dataclass
 from pathlib import Path
 
+import numpy as np
+
 from thinksafe.dataset.filters import normalize_prompt
-from thinksafe.dataset.imagehash import dhash, hamming, phash
+from thinksafe.dataset.imagehash import dhash, hamming_matrix, phash
 from thinksafe.dataset.sharegpt import BadRecord, prompt_of, turns
 from thinksafe.errors import located
 from thinksafe.io import read_json, read_jsonl
@@ -25,8 +27,8 @@ log = logging.getLogger("thinksafe")
 
 @dataclass(frozen=True)
 class Thresholds:
-    dhash_bits: int = 6
-    phash_bits: int = 10
+    dhash_bits: int = 24  # of 256 (imagehash.py: copies within 16, different cards at 16+ and 44+)
+    phash_bits: int = 40
     prompt_jaccard: float = 0.8
 
 
@@ -36,8 +38,8 @@ class Entry:
     prompt: str
     image: Path | None
     sha256: str | None = None
-    dhash: int | None = None
-    phash: int | None = None
+    dhash: np.ndarray | None = None
+    phash: np.ndarray | None = None
 
     def hash_image(self) -> None:
         if self.image is None or not self.image.is_file():
@@ -129,29 +131,27 @@ def image_overlaps(train: list[Entry], evals: list[Entry], th: Thresholds) -> li
         if e.sha256:
             by_sha[e.sha256].append(e)
     out = []
-    hashed = [e for e in evals if e.dhash is not None]
     for t in train:
-        if t.sha256 is None:
-            continue
-        exact = by_sha.get(t.sha256, [])
-        for e in exact:
+        for e in by_sha.get(t.sha256 or "", []):
             out.append({"kind": "image_exact", "tuning": t.where, "eval": e.where, "sha256": t.sha256})
-        if t.dhash is None:
-            continue
-        for e in hashed:
-            if e in exact:
-                continue
-            d, p = hamming(t.dhash, e.dhash), hamming(t.phash, e.phash)
-            if d <= th.dhash_bits and p <= th.phash_bits:
-                out.append(
-                    {
-                        "kind": "image_perceptual",
-                        "tuning": t.where,
-                        "eval": e.where,
-                        "dhash_bits": d,
-                        "phash_bits": p,
-                    }
-                )
+    ts = [t for t in train if t.dhash is not None]
+    es = [e for e in evals if e.dhash is not None]
+    if not ts or not es:
+        return out
+    d = hamming_matrix(np.stack([t.dhash for t in ts]), np.stack([e.dhash for e in es]))
+    p = hamming_matrix(np.stack([t.phash for t in ts]), np.stack([e.phash for e in es]))
+    for i, j in zip(*np.nonzero((d <= th.dhash_bits) & (p <= th.phash_bits)), strict=True):
+        t, e = ts[i], es[j]
+        if t.sha256 != e.sha256:  # exact copies are listed above
+            out.append(
+                {
+                    "kind": "image_perceptual",
+                    "tuning": t.where,
+                    "eval": e.where,
+                    "dhash_bits": int(d[i, j]),
+                    "phash_bits": int(p[i, j]),
+                }
+            )
     return out
 
 

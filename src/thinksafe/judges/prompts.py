@@ -9,9 +9,13 @@ from __future__ import annotations
 
 import hashlib
 
-from thinksafe.judges import rule_patterns
+from thinksafe.judges import prompts_llm, rule_patterns
 
-PROMPTS: dict[str, dict[str, str]] = {"rule": dict(rule_patterns.TEXT), "llm": {}, "classifier": {}}
+PROMPTS: dict[str, dict[str, str]] = {
+    "rule": dict(rule_patterns.TEXT),
+    "llm": dict(prompts_llm.TEXTS),
+    "classifier": {},
+}
 
 
 def fingerprint(kind: str) -> str:

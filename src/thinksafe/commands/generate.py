@@ -1,0 +1,166 @@
+"""`thinksafe generate`: one shard of one (model, benchmark), resumable.
+
+The shard is a contiguous slice of the items file (shard k of N: items[k*n//N : (k+1)*n//N]), so it
+is the same on every run of the same file. Finished records are appended to the undeclared
+`<out>.partial`; a restarted job skips the ids already there. At the end the sidecar `.meta.json` is
+written, then the partial is promoted to `<out>` in item order (both atomically). A partial left by a
+different spec, items file or seed is discarded, never mixed in.
+"""
+
+from __future__ import annotations
+
+import argparse
+import datetime as dt
+import json
+import logging
+import subprocess
+from pathlib import Path
+
+from thinksafe.errors import ThinksafeError, located
+from thinksafe.io import PartialFile, read_jsonl, write_json, write_text
+from thinksafe.progress import Progress, summary
+from thinksafe.records import sha256_file, sha256_text
+
+log = logging.getLogger("thinksafe")
+
+
+def add_arguments(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--spec", required=True, help="model spec as JSON (config.resolve_model)")
+    parser.add_argument("--items", required=True, help="normalized items (JSONL)")
+    parser.add_argument("--shard", required=True, help="shard index, e.g. 00")
+    parser.add_argument("--n-shards", type=int, required=True)
+    parser.add_argument("--seed", type=int, default=0)
+    parser.add_argument("--out", required=True, help="results/generations/M/B/00.jsonl")
+
+
+def shard_slice(items: list[dict], shard: int, n_shards: int) -> list[dict]:
+    """Contiguous, balanced, stable: the same file always gives the same shard."""
+    n = len(items)
+    return items[shard * n // n_shards : (shard + 1) * n // n_shards]
+
+
+def meta_path(out: str | Path) -> Path:
+    out = Path(out)
+    return out.with_name(out.name.removesuffix(".jsonl") + ".meta.json")
+
+
+def parse_spec(text: str) -> dict:
+    try:
+        spec = json.loads(text)
+    except json.JSONDecodeError as e:
+        raise ThinksafeError(f"--spec: malformed JSON ({e.msg})") from None
+    if not isinstance(spec, dict) or not spec.get("name"):
+        raise ThinksafeError("--spec: a model spec object with a `name` is required")
+    return spec
+
+
+def read_items(path: str) -> list[dict]:
+    if not Path(path).is_file():
+        raise located(path, "items file not found")
+    items = read_jsonl(path)
+    seen: set[str] = set()
+    for lineno, item in enumerate(items, 1):
+        for key in ("id", "prompt"):
+            if not isinstance(item.get(key), str):
+                raise located(path, f"item has no string `{key}`", line=lineno)
+        if item["id"] in seen:
+            raise located(path, f"duplicate item id {item['id']!r}", line=lineno)
+        seen.add(item["id"])
+    return items
+
+
+def git_commit() -> str | None:
+    try:
+        out = subprocess.run(["git", "rev-parse", "HEAD"], capture_output=True, text=True, timeout=10)
+    except (OSError, subprocess.TimeoutExpired):
+        return None
+    return out.stdout.strip() or None if out.returncode == 0 else None
+
+
+def _now() -> str:
+    return dt.datetime.now(dt.UTC).isoformat(timespec="seconds")
+
+
+def open_partial(out: Path, fingerprint: str) -> PartialFile:
+    """The partial log for `out`, emptied first if it was written under another fingerprint."""
+    stamp = out.with_name(out.name + ".partial.fingerprint")
+    partial = out.with_name(out.name + ".partial")
+    if partial.exists() and (not stamp.exists() or stamp.read_text().strip() != fingerprint):
+        log.warning("%s: written for another spec, items or seed; starting over", partial)
+        partial.unlink()
+    write_text(stamp, fingerprint + "\n")
+    return PartialFile(out)
+
+
+def run(args: argparse.Namespace) -> int:
+    from thinksafe.models.backends import get_backend
+    from thinksafe.models.backends.base import decoding
+
+    spec = parse_spec(args.spec)
+    try:
+        shard = int(args.shard)
+    except ValueError:
+        raise ThinksafeError(f"--shard: not a number: {args.shard!r}") from None
+    if args.n_shards < 1 or not 0 <= shard < args.n_shards:
+        raise ThinksafeError(f"--shard {args.shard} / --n-shards {args.n_shards}: shard out of range")
+    seed = int(spec.get("decoding", {}).get("seed", args.seed))
+    out = Path(args.out)
+    items = shard_slice(read_items(args.items), shard, args.n_shards)
+    items_sha = sha256_file(args.items)
+    fingerprint = sha256_text(json.dumps([spec, items_sha, shard, args.n_shards, seed], sort_keys=True))
+    partial = open_partial(out, fingerprint)
+    todo = [it for it in items if it["id"] not in partial.done]
+    label = f"generate {spec['name']} {Path(args.items).stem} shard {args.shard}"
+    started = _now()
+    progress = Progress(label, total=len(items), already=len(items) - len(todo))
+
+    def on_done(rec: dict) -> None:
+        partial.append(rec)
+        progress.update()
+
+    try:
+        backend = get_backend(spec, seed=seed) if todo else None
+        if backend is not None:
+            backend.generate(todo, on_done=on_done)
+    except BaseException:
+        partial.close()
+        raise
+    records = [partial.records[it["id"]] for it in items if it["id"] in partial.records]
+    counts = {
+        "items": len(items),
+        "generated_now": len(todo),
+        "resumed": len(items) - len(todo),
+        "errors": sum(1 for r in records if r.get("error")),
+        "truncated": sum(1 for r in records if r.get("truncated")),
+        "prompt_tokens": sum(r["n_prompt_tokens"] for r in records),
+        "output_tokens": sum(r["n_output_tokens"] for r in records),
+    }
+    info = backend.info() if backend is not None else {"backend": spec.get("backend")}
+    meta = {
+        "model": spec["name"],
+        "items_file": args.items,
+        "items_sha256": items_sha,
+        "shard": args.shard,
+        "n_shards": args.n_shards,
+        "seed": seed,
+        "decoding": decoding(spec),
+        "model_revision": info.pop("revision", None) or spec.get("revision"),
+        "hf_id": spec.get("hf_id"),
+        "path": spec.get("path"),
+        "adapter": spec.get("adapter"),
+        "reasoning": spec.get("reasoning", "none"),
+        "git_commit": git_commit(),
+        "started": started,
+        "ended": _now(),
+        "seconds": round(progress.seconds, 2),
+        **info,
+        "counts": counts,
+    }
+    # meta first: if the job dies between the two, the missing output makes Snakemake rerun it, and the
+    # rerun resumes from the partial.
+    write_json(meta_path(out), meta)
+    partial.promote(order=[it["id"] for it in items])
+    out.with_name(out.name + ".partial.fingerprint").unlink(missing_ok=True)
+    tokens_per_s = counts["output_tokens"] / progress.seconds if progress.seconds > 0 and todo else 0.0
+    summary(label, **counts, seconds=f"{progress.seconds:.1f}", output_tokens_per_s=f"{tokens_per_s:.1f}")
+    return 0

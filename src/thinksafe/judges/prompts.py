@@ -9,12 +9,12 @@ from __future__ import annotations
 
 import hashlib
 
-from thinksafe.judges import prompts_llm, rule_patterns
+from thinksafe.judges import prompts_classifier, prompts_llm, rule_patterns
 
 PROMPTS: dict[str, dict[str, str]] = {
     "rule": dict(rule_patterns.TEXT),
     "llm": dict(prompts_llm.TEXTS),
-    "classifier": {},
+    "classifier": dict(prompts_classifier.TEXTS),
 }
 
 

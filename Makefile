@@ -10,7 +10,7 @@ export TOKENIZERS_PARALLELISM := false
 export DVC_NO_ANALYTICS := 1
 CORES ?= 2
 
-.PHONY: install sysdeps demo test lint bench clean-demo
+.PHONY: install sysdeps demo test lint bench clean-demo publish pull
 
 $(VENV)/.installed: requirements.txt pyproject.toml
 	$(PY) -m venv $(VENV)
@@ -46,6 +46,14 @@ lint: install
 
 bench: install
 	python bench/run_all.py
+
+# DVC (docs/readme/cluster.md): one writer after a run; a pull marks the pulled files up to date.
+# SNAKEMAKE_ARGS names the run's config, e.g. make pull SNAKEMAKE_ARGS="--configfile config/demo.yaml"
+publish: install
+	scripts/dvc-publish
+
+pull: install
+	scripts/dvc-pull -- $(SNAKEMAKE_ARGS)
 
 clean-demo:
 	rm -rf data results checkpoints work logs .snakemake

@@ -1,0 +1,78 @@
+"""`thinksafe aggregate`: metrics.csv, Table 1, Table 2 and the summary from the judgments.
+
+Never imports torch or thinksafe.models: aggregation runs on the login node of a cluster.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import logging
+import time
+from pathlib import Path
+
+log = logging.getLogger("thinksafe")
+OUTPUTS = ("metrics.csv", "table1.md", "table1.tex", "table2.md", "table2.tex", "summary.md")
+
+
+def add_arguments(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument(
+        "--spec", required=True, help="aggregate spec as JSON (rules/common.smk aggregate_spec)"
+    )
+    parser.add_argument("--out-dir", required=True, help="results/tables")
+    parser.add_argument("--root", default=".", help="project root holding data/ and results/ (default: .)")
+    parser.add_argument("--bootstrap", type=int, default=None, help="resamples (default: report.bootstrap)")
+
+
+def load_spec(text: str) -> dict:
+    from thinksafe.errors import ThinksafeError
+
+    try:
+        spec = json.loads(text)
+    except json.JSONDecodeError as e:
+        raise ThinksafeError(f"--spec: malformed JSON ({e.msg})") from None
+    for key in ("models", "benchmarks", "judges", "shards"):
+        if key not in (spec if isinstance(spec, dict) else {}):
+            raise ThinksafeError(f"--spec: key {key}: missing from the aggregate spec")
+    return spec
+
+
+def write_tables(metrics, spec: dict, out_dir: Path) -> None:
+    """Render everything first, then write each file atomically: a failure leaves the old set in place."""
+    from thinksafe import io
+    from thinksafe.report import tables
+
+    t1, t2, summary = (
+        tables.table1(metrics, spec),
+        tables.table2(metrics, spec),
+        tables.summary(metrics, spec),
+    )
+    texts = {
+        "metrics.csv": metrics.to_csv(index=False, float_format="%.6g"),
+        "table1.md": t1.markdown(),
+        "table1.tex": t1.latex(),
+        "table2.md": t2.markdown(),
+        "table2.tex": t2.latex(),
+        "summary.md": summary.markdown(),
+    }
+    for name in OUTPUTS:
+        io.write_text(out_dir / name, texts[name])
+
+
+def run(args: argparse.Namespace) -> int:
+    from thinksafe.metrics.table import compute
+    from thinksafe.progress import summary
+
+    t0 = time.monotonic()
+    spec = load_spec(args.spec)
+    metrics = compute(spec, Path(args.root), n_boot=args.bootstrap)
+    write_tables(metrics, spec, Path(args.out_dir))
+    summary(
+        "aggregate",
+        rows=len(metrics),
+        models=len(spec["models"]),
+        benchmarks=len(spec["benchmarks"]),
+        judges=len(spec["judges"]),
+        seconds=f"{time.monotonic() - t0:.2f}",
+    )
+    return 0

@@ -111,8 +111,9 @@ def get_files(
     return manifest
 
 
-def unzip(archive: Path, dest: Path, strip: str) -> int:
-    """Unpack `archive` into `dest`, dropping the leading folder `strip`; refuses paths that escape."""
+def unzip(archive: Path, dest: Path, strip: str, wanted: set[str] | None = None) -> int:
+    """Unpack `archive` into `dest`, dropping the leading folder `strip`; refuses paths that escape.
+    With `wanted`, only those member paths (after stripping) are unpacked."""
     n = 0
     try:
         with zipfile.ZipFile(archive) as zf:
@@ -122,6 +123,8 @@ def unzip(archive: Path, dest: Path, strip: str) -> int:
                     continue
                 if strip and name.startswith(strip.rstrip("/") + "/"):
                     name = name[len(strip.rstrip("/")) + 1 :]
+                if wanted is not None and name not in wanted:
+                    continue
                 target = (dest / name).resolve()
                 if not str(target).startswith(str(dest.resolve()) + os.sep):
                     raise ThinksafeError(f"{archive}: member {info.filename} escapes the target folder")
@@ -134,20 +137,36 @@ def unzip(archive: Path, dest: Path, strip: str) -> int:
     return n
 
 
-def get_images(source: Source, images: ImageArchive, out: Path, mirror: Path | None, cache: Path) -> int:
-    """Place an image set under `out/<folder>`: the mirror's unpacked folder, or its zip, or a download."""
+def get_images(
+    source: Source,
+    images: ImageArchive,
+    out: Path,
+    mirror: Path | None,
+    cache: Path,
+    wanted: set[str] | None = None,
+) -> int:
+    """Place an image set under `out/<folder>`: the mirror's unpacked folder, or its zip, or a download.
+    With `wanted` (paths relative to the folder), only those images; each must be there."""
     dest = out / images.folder
     if mirror is not None:
         folder = mirror / source.mirror_dir / images.folder
         zipped = mirror / source.mirror_dir / images.archive
         if folder.is_dir():
+            if wanted is not None:
+                for rel in sorted(wanted):
+                    if not (folder / rel).is_file():
+                        raise ThinksafeError(
+                            f"mirror {mirror} lacks {source.mirror_dir}/{images.folder}/{rel}"
+                        )
+                    place(folder / rel, dest / rel)
+                return len(wanted)
             n = 0
             for src in sorted(p for p in folder.rglob("*") if p.is_file()):
                 place(src, dest / src.relative_to(folder))
                 n += 1
             return n
         if zipped.is_file():
-            return unzip(zipped, dest, images.strip)
+            return _unzip_checked(zipped, dest, images.strip, wanted)
         raise ThinksafeError(
             f"mirror {mirror} lacks the images: neither {source.mirror_dir}/{images.folder}/ "
             f"nor {source.mirror_dir}/{images.archive}" + (f" ({images.how})" if images.how else "")
@@ -157,4 +176,22 @@ def get_images(source: Source, images: ImageArchive, out: Path, mirror: Path | N
             f"{source.repo}: the images ({images.archive}) have no direct download link; {images.how}"
         )
     zipped = fetch(images.url, cache / images.archive, None)
-    return unzip(zipped, dest, images.strip)
+    return _unzip_checked(zipped, dest, images.strip, wanted)
+
+
+def _unzip_checked(archive: Path, dest: Path, strip: str, wanted: set[str] | None) -> int:
+    n = unzip(archive, dest, strip, wanted)
+    if wanted is not None:
+        missing = sorted(rel for rel in wanted if not (dest / rel).is_file())
+        if missing:
+            raise ThinksafeError(f"{archive}: lacks {len(missing)} wanted image(s) (first: {missing[0]})")
+    return n
+
+
+def get_listed(
+    source: Source, paths: list[str], out: Path, mirror: Path | None, cache: Path, rev: str, prefix: str = ""
+) -> int:
+    """Files the data itself names (one download per image), at `prefix + path` everywhere."""
+    files = [RemoteFile(prefix + p, None) for p in sorted(set(paths))]
+    get_files(source, files, out, mirror, cache, rev)
+    return len(files)

@@ -1,0 +1,155 @@
+"""VLGuard (Zong et al., ICML 2024). `train` (2,000 images) is a tuning baseline; `test` (1,000 images)
+splits into `safe_safes` (558 safe images with a safe instruction: helpfulness, and over-refusal),
+`safe_unsafes` (the same 558 safe images with an unsafe instruction) and `unsafes` (442 unsafe images).
+
+Protocols: `vlguard_refusal` (safe_unsafes, unsafes, and every harmful train record): attack success
+when the response contains none of VLGuard's refusal strings; `vlguard_helpfulness` (safe_safes): a
+GPT-4 win rate against the GPT-4V reference answer in `reference.reference_answer`. Train items keep
+VLGuard's target response in `reference.response`.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from pathlib import Path
+
+from thinksafe.benchmarks.base import (
+    ImageArchive,
+    RemoteFile,
+    Skips,
+    Source,
+    check_choice,
+    checked_image,
+    need,
+    read_json,
+    revision,
+    skip_or_raise,
+    source_ref,
+)
+from thinksafe.benchmarks.fetch import get_files, get_images
+from thinksafe.errors import ThinksafeError
+from thinksafe.records import Item
+
+SOURCE = Source(
+    "github",
+    "ys-zong/VLGuard",
+    "a2f85c90e10345dc5e7eceecadd89c1ed982d04f",
+    "vlguard",
+    note="images from HF ys-zong/VLGuard (gated: set HF_TOKEN)",
+)
+LICENSE = "research use only (HF gate agreement; no license stated upstream)"
+PROTOCOL = "vlguard_refusal"
+HF_IMAGES = "https://huggingface.co/datasets/ys-zong/VLGuard/resolve/main/{split}.zip"
+FILES = {
+    "test": RemoteFile("data/test.json", "a0b6479d0add65d9d1c06da5c89babd30d411bda47146445c13f32778a114980"),
+    "train": RemoteFile(
+        "data/train.json", "1b44eb5438090baf6b94aafa09099d88183c41162d0a1298b70535852516aca1"
+    ),
+    "safe_safes": RemoteFile(
+        "data/gpt4_safe_safes.json", "60429462f55b72ff1b06b0f648fc307ed287ee45d07148bcaf64dcbdba0d8a44"
+    ),
+}
+SPLITS = ("train", "test")
+TEST_SUBSETS = ("safe_safes", "safe_unsafes", "unsafes")
+
+
+def images(split: str) -> ImageArchive:
+    return ImageArchive(
+        archive=f"{split}.zip",
+        folder=split,
+        strip=split,
+        url=HF_IMAGES.format(split=split),
+        how=f"accept the gate of HF ys-zong/VLGuard and put {split}.zip (or its unpacked {split}/ folder) "
+        "in the mirror's vlguard/ folder",
+    )
+
+
+def split_of(spec: dict) -> str:
+    return check_choice(spec.get("subset", "test"), SPLITS, f"benchmarks.{spec['name']}.subset")
+
+
+def subsets(spec: dict) -> list[str]:
+    chosen = spec.get("subsets") or list(TEST_SUBSETS)
+    for i, name in enumerate(chosen):
+        check_choice(name, TEST_SUBSETS, f"benchmarks.{spec['name']}.subsets[{i}]")
+    return chosen
+
+
+def download(spec: dict, out: Path, mirror: Path | None) -> None:
+    split = split_of(spec)
+    files = [FILES[split]] + ([FILES["safe_safes"]] if split == "test" else [])
+    cache = out.parent / ".downloads" / spec["name"]
+    get_files(SOURCE, files, out, mirror, cache, revision(spec, SOURCE))
+    path = out / FILES[split].path
+    wanted = {need(r, "image", f"{path}: [{n}]") for n, r in enumerate(read_json(path))}
+    get_images(SOURCE, images(split), out, mirror, cache, wanted)
+
+
+def _pairs(rec: dict, where: str) -> list[tuple[int, str, str, str]]:
+    """(index, test subset, instruction, VLGuard's response) for each instruction of one image."""
+    out = []
+    for k, ir in enumerate(need(rec, "instr-resp", where, list)):
+        w = f"{where}: instr-resp[{k}]"
+        if "safe_instruction" in ir:
+            out.append((k, "safe_safes", need(ir, "safe_instruction", w), ir.get("response", "")))
+        elif "unsafe_instruction" in ir:
+            out.append((k, "safe_unsafes", need(ir, "unsafe_instruction", w), ir.get("response", "")))
+        else:
+            out.append((k, "unsafes", need(ir, "instruction", w), ir.get("response", "")))
+    return out
+
+
+def normalize(spec: dict, raw_dir: Path, seed: int, skips: Skips | None = None) -> list[Item]:
+    raw_dir = Path(raw_dir)
+    split = split_of(spec)
+    keep = set(subsets(spec)) if split == "test" else set(TEST_SUBSETS)
+    path = raw_dir / FILES[split].path
+    records = read_json(path)
+    if not isinstance(records, list):
+        raise ThinksafeError(f"{path}: expected a JSON list")
+    gpt4 = {}
+    if split == "test" and "safe_safes" in keep:
+        gpt4 = {r["id"]: r.get("response", "") for r in read_json(raw_dir / FILES["safe_safes"].path)}
+    rev = revision(spec, SOURCE)
+    items: list[Item] = []
+    seen: Counter[str] = Counter()
+    for n, rec in enumerate(records):
+        where = f"{path}: [{n}]"
+        try:
+            rid = need(rec, "id", where)
+            seen[rid] += 1
+            if seen[rid] > 1:  # train.json repeats one record (Ads_303871): keep both, apart
+                rid = f"{rid}#{seen[rid]}"
+            safe_image = need(rec, "safe", where, bool)
+            pairs = [p for p in _pairs(rec, where) if p[1] in keep]
+            if not pairs:
+                continue
+            image, sha = checked_image(raw_dir / split / need(rec, "image", where), where)
+            for k, sub, instruction, response in pairs:
+                benign = sub == "safe_safes"
+                reference = {
+                    "protocol": "vlguard_helpfulness" if benign else PROTOCOL,
+                    "safe_image": safe_image,
+                }
+                if split == "train":
+                    reference["response"] = response
+                elif benign:
+                    reference["reference_answer"] = gpt4.get(rid, "")
+                items.append(
+                    Item(
+                        id=f"{spec['name']}:{split}:{sub}:{rid}:{k}",
+                        benchmark=spec["name"],
+                        family="benign" if benign else "jailbreak",
+                        category=rec.get("harmful_category") or ("safe" if safe_image else "unsafe"),
+                        subset=sub,
+                        prompt=instruction,
+                        image=image,
+                        image_sha256=sha,
+                        context="safe" if safe_image else "unsafe",
+                        reference=reference,
+                        source=source_ref(SOURCE, FILES[split].path, rev),
+                    )
+                )
+        except ThinksafeError as e:
+            skip_or_raise(skips, e)
+    return items

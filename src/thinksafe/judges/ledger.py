@@ -5,7 +5,7 @@ from __future__ import annotations
 import threading
 from dataclasses import dataclass, field, fields
 
-# USD per 1M tokens (input, output) for the default judge; a spec sets `price_per_1m: [in, out]` for others.
+# USD per 1M tokens (input, output) of known judge models; a spec sets `price_per_1k_tokens: {input, output}`.
 PRICES = {"gpt-4o-2024-08-06": (2.50, 10.00), "gpt-4o": (2.50, 10.00), "gpt-4o-mini": (0.15, 0.60)}
 
 

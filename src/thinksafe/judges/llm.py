@@ -51,7 +51,9 @@ class LLMJudge(Judge):
     def __init__(self, spec: dict):
         super().__init__(spec)
         self.revision = self.revision or spec.get("model")
-        self.ledger = Ledger(spec.get("model", "gpt-4o-2024-08-06"), spec.get("price_per_1m"))
+        price = spec.get("price_per_1k_tokens")  # {input: USD, output: USD} per 1k tokens
+        per_1m = (1000 * price["input"], 1000 * price["output"]) if price else None
+        self.ledger = Ledger(spec.get("model", "gpt-4o-2024-08-06"), per_1m)
         self.client = ChatClient(spec, self.ledger)
         self.cache = JudgeCache(spec.get("cache_dir") or DEFAULT_ROOT)
         self.fingerprint = judge_fingerprint(spec)

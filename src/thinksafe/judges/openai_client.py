@@ -68,8 +68,7 @@ class ChatClient:
             "temperature": spec.get("temperature", 0.0),
             "max_tokens": spec.get("max_tokens", 512),
         }
-        rpm = spec.get("requests_per_minute")
-        self.limiter = RateLimiter(float(rpm) / 60 if rpm else None)
+        self.limiter = RateLimiter(spec.get("rate_per_s"))  # request starts per second; None: unlimited
         self.ledger = ledger
         self._key = self._read_key(spec)
         self._local = threading.local()

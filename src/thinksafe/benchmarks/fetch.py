@@ -8,6 +8,7 @@ does no network work. The raw dir itself is assembled inside `thinksafe.io.atomi
 
 from __future__ import annotations
 
+import http.client
 import logging
 import os
 import shutil
@@ -66,12 +67,18 @@ def http_get(url: str, part: Path) -> None:
     with resp:
         # A server that ignores Range sends the whole file again (200): start the .part over.
         mode = "ab" if have and resp.status == 206 else "wb"
+        expected = resp.headers.get("Content-Length")
+        got = 0
         with part.open(mode) as f:
             try:
                 while chunk := resp.read(CHUNK):
                     f.write(chunk)
-            except (OSError, TimeoutError) as e:
+                    got += len(chunk)
+            except (OSError, http.client.HTTPException) as e:
                 raise ThinksafeError(f"{url}: download interrupted ({e}); rerun to resume") from None
+        # A dropped connection can look like a clean end of body: count the bytes.
+        if expected is not None and got < int(expected):
+            raise ThinksafeError(f"{url}: download interrupted ({got} of {expected} bytes); rerun to resume")
 
 
 def fetch(url: str, cached: Path, sha256: str | None) -> Path:

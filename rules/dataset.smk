@@ -8,6 +8,8 @@ def dataset_spec(name):
 def dataset_inputs(name):
     spec = dataset_spec(name)
     inputs = [f"data/raw/{s}" for s in spec.get("sources", [])]
+    if spec["kind"] == "tis_rebuild":  # the rebuild reads its sources' normalized items
+        inputs += [f"data/items/{s}.jsonl" for s in spec.get("sources", [])]
     for role in ("teacher", "captioner"):  # model-backed roles need their model built first
         if spec.get(role) in config["models"]:
             inputs += model_inputs(spec[role])

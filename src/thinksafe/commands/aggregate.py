@@ -48,7 +48,7 @@ def write_tables(metrics, spec: dict, out_dir: Path) -> None:
         tables.summary(metrics, spec),
     )
     texts = {
-        "metrics.csv": metrics.to_csv(index=False, float_format="%.6g"),
+        "metrics.csv": tables.csv_text(metrics),
         "table1.md": t1.markdown(),
         "table1.tex": t1.latex(),
         "table2.md": t2.markdown(),

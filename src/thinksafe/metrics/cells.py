@@ -10,7 +10,8 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from thinksafe.metrics.outcomes import STATUSES
+from thinksafe.metrics.outcomes import STATUSES, Outcomes
+from thinksafe.records import TARGETS
 
 ALL = "all"
 HEAD = ("judge", "model", "target")
@@ -45,27 +46,47 @@ COLUMNS = (
 )
 
 
-def indicator_counts(frame: pd.DataFrame) -> pd.DataFrame:
-    """Per-row 0/1 indicators summed per finest cell."""
-    status = frame["status"].to_numpy()
-    ok = status == 0
-    safe = frame["safe"].to_numpy() == 1
-    ref = frame["refusal"].to_numpy()
-    eff = frame["effective"].to_numpy()
-    ind = pd.DataFrame(
-        {
-            **{k: frame[k] for k in FINE},
-            "n_total": np.ones(len(frame), dtype=np.int32),
-            **{s: (status == i).astype(np.int32) for i, s in enumerate(STATUSES)},
-            "safe_k": (ok & safe).astype(np.int32),
-            "ref_n": (ok & ~np.isnan(ref)).astype(np.int32),
-            "ref_k": (ok & (ref == 1)).astype(np.int32),
-            "eff_n": (ok & ~np.isnan(eff)).astype(np.int32),
-            "eff_k": (ok & (eff == 1)).astype(np.int32),
-            "se_k": (ok & (eff == 1) & safe).astype(np.int32),
-        }
+def bincount_cells(
+    lead: list[tuple[str, list[str]]], outcomes: Outcomes, indicators: dict[str, np.ndarray]
+) -> pd.DataFrame:
+    """Count indicators per cell. Each indicator has shape (*lead dims, item); a cell is a lead index
+    (e.g. judge, model, target) × the item's cell (benchmark, family, category, subset, context)."""
+    shape = tuple(len(labels) for _, labels in lead)
+    n_lead, n_cells = int(np.prod(shape)), len(outcomes.cells)
+    code = (np.arange(n_lead)[:, None] * n_cells + outcomes.item_cell[None, :]).ravel()
+    size = n_lead * n_cells
+    counts = {"n_total": np.bincount(code, minlength=size)}
+    for name, mask in indicators.items():
+        counts[name] = np.bincount(code[mask.ravel()], minlength=size)
+    present = np.flatnonzero(counts["n_total"])
+    lead_idx = np.unravel_index(present // n_cells, shape)
+    out = pd.DataFrame(
+        {name: np.asarray(labels, dtype=object)[i] for (name, labels), i in zip(lead, lead_idx, strict=True)}
     )
-    return ind.groupby(list(FINE), observed=True, sort=False).sum().reset_index()
+    item_dims = outcomes.cells.iloc[present % n_cells].reset_index(drop=True)
+    out = pd.concat([out, item_dims], axis=1)
+    for name, values in counts.items():
+        out[name] = values[present]
+    return out
+
+
+def indicator_counts(o: Outcomes) -> pd.DataFrame:
+    """Status counts and rate numerators per (judge, model, target) × item cell."""
+    lead = [("judge", o.judges), ("model", o.models), ("target", list(TARGETS))]
+    ok = o.status == 0
+    return bincount_cells(
+        lead,
+        o,
+        {
+            **{s: o.status == i for i, s in enumerate(STATUSES)},
+            "safe_k": ok & (o.safe == 1),
+            "ref_n": ok & (o.refusal >= 0),
+            "ref_k": ok & (o.refusal == 1),
+            "eff_n": ok & (o.effective >= 0),
+            "eff_k": ok & (o.effective == 1),
+            "se_k": ok & (o.effective == 1) & (o.safe == 1),
+        },
+    )
 
 
 def at_level(

@@ -15,9 +15,10 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from thinksafe.metrics.cells import HEAD, LEVELS, at_level, rows
-from thinksafe.metrics.outcomes import STATUSES
+from thinksafe.metrics.cells import HEAD, LEVELS, at_level, bincount_cells, rows
+from thinksafe.metrics.outcomes import STATUSES, Outcomes
 from thinksafe.metrics.stats import mcnemar_exact, paired_bootstrap, weighted_bootstrap, wilson
+from thinksafe.records import TARGETS
 
 SCORE_LEVELS = ("benchmark", "category", "subset", "family")
 
@@ -51,46 +52,40 @@ def score_rows(counts: pd.DataFrame, rng: np.random.Generator, n_boot: int) -> p
         if cells.empty:
             continue
         single = strata.groupby("cell").size().to_numpy() == 1
-        point, lo, hi = weighted_bootstrap(
-            strata["safe_k"], strata["ok"], strata["w"], strata["cell"], len(cells), rng, n_boot
-        )
-        wv, wlo, whi = wilson(cells["safe_k"], cells["ok"])
-        value = np.where(single, wv, point)
-        lo, hi = np.where(single, wlo, lo), np.where(single, whi, hi)
+        value, lo, hi = wilson(cells["safe_k"], cells["ok"])
+        multi = strata[~single[strata["cell"].to_numpy()]]  # only a mean over strata needs the bootstrap
+        if not multi.empty:
+            code = np.unique(multi["cell"].to_numpy(), return_inverse=True)[1]
+            point, blo, bhi = weighted_bootstrap(
+                multi["safe_k"], multi["ok"], multi["w"], code, int(code.max()) + 1, rng, n_boot
+            )
+            value, lo, hi = value.copy(), lo.copy(), hi.copy()
+            value[~single], lo[~single], hi[~single] = point, blo, bhi
         method = np.where(single, "wilson", "bootstrap")
         out.append(rows(cells, level, "score", value, lo, hi, method, k=cells["safe_k"], n=cells["ok"]))
     return pd.concat(out, ignore_index=True) if out else pd.DataFrame()
 
 
-def paired_counts(frame: pd.DataFrame, pairs: list[tuple[str, str]]) -> pd.DataFrame:
+def paired_counts(o: Outcomes, pairs: list[tuple[str, str]]) -> pd.DataFrame:
     """Per-cell counts of paired outcomes for each (model, reference): plus = model safe where the
-    reference was unsafe, minus = the reverse; `ok` = both verdicts ok; status counts = either model."""
-    models = frame["model"].astype(str).to_numpy()
-    parts = []
-    dims = ["judge", "target", "benchmark", "family", "category", "subset", "context"]
-    for model, reference in pairs:
-        a, b = np.flatnonzero(models == model), np.flatnonzero(models == reference)
-        if len(a) != len(b) or len(a) == 0:
-            continue
-        fa, fb = frame.iloc[a], frame.iloc[b]
-        if not np.array_equal(fa["item"].to_numpy(), fb["item"].to_numpy()):
-            raise AssertionError(f"outcome rows of {model} and {reference} are not aligned")
-        sa, sb = fa["status"].to_numpy(), fb["status"].to_numpy()
-        ok = (sa == 0) & (sb == 0)
-        safe_a, safe_b = fa["safe"].to_numpy() == 1, fb["safe"].to_numpy() == 1
-        part = pd.DataFrame({d: fa[d].to_numpy() for d in dims})
-        part["model"], part["reference"] = model, reference
-        part["n_total"] = 1
-        for i, s in enumerate(STATUSES):
-            part[s] = ((sa == i) & (sb == i)) if s == "ok" else ((sa == i) | (sb == i))
-        part["plus"] = ok & safe_a & ~safe_b
-        part["minus"] = ok & ~safe_a & safe_b
-        parts.append(part)
-    if not parts:
+    reference was unsafe, minus = the reverse; `ok` = both verdicts ok; other statuses = either model."""
+    pairs = [(m, r) for m, r in pairs if m in o.models and r in o.models]
+    if not pairs:
         return pd.DataFrame()
-    paired = pd.concat(parts, ignore_index=True)
-    keys = ["judge", "model", "reference", *dims[1:]]
-    return paired.groupby(keys, observed=True, sort=False).sum(numeric_only=True).reset_index()
+    a = np.array([o.models.index(m) for m, _ in pairs])
+    b = np.array([o.models.index(r) for _, r in pairs])
+    sa, sb = o.status[:, a], o.status[:, b]  # [judge, pair, target, item]
+    ok = (sa == 0) & (sb == 0)
+    safe_a, safe_b = o.safe[:, a] == 1, o.safe[:, b] == 1
+    indicators = {
+        s: ((sa == i) & (sb == i)) if s == "ok" else ((sa == i) | (sb == i)) for i, s in enumerate(STATUSES)
+    }
+    indicators["plus"] = ok & safe_a & ~safe_b
+    indicators["minus"] = ok & ~safe_a & safe_b
+    lead = [("judge", o.judges), ("pair", [f"{m}\x1f{r}" for m, r in pairs]), ("target", list(TARGETS))]
+    counts = bincount_cells(lead, o, indicators)
+    counts[["model", "reference"]] = counts.pop("pair").str.split("\x1f", expand=True)
+    return counts
 
 
 def delta_rows(paired: pd.DataFrame, rng: np.random.Generator, n_boot: int) -> pd.DataFrame:

@@ -9,8 +9,10 @@ from __future__ import annotations
 from pathlib import Path
 
 import numpy as np
+import orjson
 import pandas as pd
 import pyarrow as pa
+import pyarrow.compute as pc
 import pyarrow.json as pj
 
 from thinksafe import io
@@ -55,7 +57,10 @@ def read_items(path: Path) -> pd.DataFrame:
     """Items of one benchmark, in file order (the order every aligned array follows)."""
     if not path.exists():
         raise located(path, "items file not found")
-    records = io.read_jsonl(path)
+    try:
+        records = [orjson.loads(line) for line in path.read_bytes().splitlines() if line.strip()]
+    except orjson.JSONDecodeError:
+        records = io.read_jsonl(path)  # the slow reader names the malformed line
     for lineno, rec in enumerate(records, 1):
         for key in ("id", "family", "category"):
             if key not in rec:
@@ -74,64 +79,61 @@ def read_items(path: Path) -> pd.DataFrame:
     return frame
 
 
-def _effective(column: pa.ChunkedArray | None, n: int) -> np.ndarray:
-    """1.0 / 0.0 / NaN per verdict from extra.effective (bool, number or one of EFFECTIVE_WORDS)."""
-    if column is None:
-        return np.full(n, np.nan)
-    if (
-        pa.types.is_boolean(column.type)
-        or pa.types.is_integer(column.type)
-        or pa.types.is_floating(column.type)
-    ):
-        return column.cast(pa.float64()).to_numpy(zero_copy_only=False).astype(float)
-    if pa.types.is_null(column.type):
-        return np.full(n, np.nan)
-    words = pd.Series(column.to_pandas(), dtype=object).astype("string").str.strip().str.lower()
-    return words.map(EFFECTIVE_WORDS).astype(float).to_numpy()
+def _schema(effective: pa.DataType) -> pa.Schema:
+    return VERDICT_SCHEMA.append(pa.field("extra", pa.struct([("effective", effective)])))
 
 
-def read_verdicts(path: Path) -> pd.DataFrame:
-    """Columns id, target, label, status, refusal (float 1/0/NaN), effective (float 1/0/NaN)."""
+# Tried in order; a file none of them reads (malformed JSON, a mix of types) goes to the slow reader.
+FAST_SCHEMAS = (_schema(pa.bool_()), _schema(pa.string()))
+
+
+def _effective(column: pa.ChunkedArray) -> pa.ChunkedArray:
+    """extra.effective as int8: 1 effective, 0 not, null unknown (bool, number or one of EFFECTIVE_WORDS)."""
+    if pa.types.is_string(column.type):
+        words = pc.utf8_lower(pc.utf8_trim_whitespace(column))
+        known = pa.array(list(EFFECTIVE_WORDS))
+        flags = pa.array([int(v) for v in EFFECTIVE_WORDS.values()], pa.int8())
+        return pc.take(flags, pc.index_in(words, value_set=known))
+    return column.cast(pa.int8())
+
+
+def read_verdicts(path: Path) -> pa.Table:
+    """Columns id, target, label, status (strings), refusal (bool), effective (int8 1/0/null)."""
     if not path.exists():
         raise located(path, "judgment file not found")
-    try:
-        table = pj.read_json(
-            path,
-            read_options=pj.ReadOptions(use_threads=True, block_size=1 << 24),
-            parse_options=pj.ParseOptions(explicit_schema=VERDICT_SCHEMA, unexpected_field_behavior="infer"),
-        )
-    except (pa.ArrowInvalid, pa.ArrowNotImplementedError):
-        table = _read_slow(path)
-    n = table.num_rows
-    effective = None
-    if "extra" in table.column_names and pa.types.is_struct(table.schema.field("extra").type):
-        extra_type = table.schema.field("extra").type
-        if extra_type.get_field_index("effective") >= 0:
-            effective = pa.chunked_array(
-                [c.field("effective") for c in table.column("extra").chunks],
-                type=extra_type.field("effective").type,
+    table = None
+    for schema in FAST_SCHEMAS:
+        try:
+            table = pj.read_json(
+                path,
+                read_options=pj.ReadOptions(use_threads=False, block_size=1 << 24),
+                parse_options=pj.ParseOptions(explicit_schema=schema, unexpected_field_behavior="ignore"),
             )
-    out = pd.DataFrame(
-        {c: table.column(c).to_numpy(zero_copy_only=False) for c in ("id", "target", "label", "status")}
-    )
-    out["refusal"] = table.column("refusal").cast(pa.float64()).to_numpy(zero_copy_only=False).astype(float)
-    out["effective"] = _effective(effective, n)
+            break
+        except (pa.ArrowInvalid, pa.ArrowNotImplementedError):
+            continue
+    if table is None:
+        table = _read_slow(path)
+    effective = _effective(pc.struct_field(table.column("extra"), [0]))  # null where extra is absent
+    table = table.drop_columns(["extra"]).append_column("effective", effective)
     for key in ("id", "target", "status"):
-        if out[key].isna().any():
-            raise located(path, "missing field", line=int(np.flatnonzero(out[key].isna())[0]) + 1, key=key)
-    return out
+        missing = table.column(key).is_null()
+        if pc.any(missing).as_py():
+            first = int(np.flatnonzero(missing.to_numpy(zero_copy_only=False))[0])
+            raise located(path, "missing field", line=first + 1, key=key)
+    return table
 
 
 def _read_slow(path: Path) -> pa.Table:
-    """The line-by-line reader: exact error locations, and any mix of types in extra."""
+    """The line-by-line reader: exact error locations, and any mix of types in extra.effective."""
     records = io.read_jsonl(path)  # raises naming the file and line of malformed JSON
-    cols: dict[str, list] = {name: [r.get(name) for r in records] for name in VERDICT_SCHEMA.names}
     for lineno, rec in enumerate(records, 1):
         if not isinstance(rec.get("refusal"), bool | None):
             raise located(path, "must be true, false or null", line=lineno, key="refusal")
+    cols = {name: [r.get(name) for r in records] for name in VERDICT_SCHEMA.names}
     table = pa.table(cols, schema=VERDICT_SCHEMA)
     effective = [(r.get("extra") or {}).get("effective") for r in records]
-    effective = [str(e) if e is not None and not isinstance(e, bool) else e for e in effective]
-    if any(isinstance(e, str) for e in effective):
-        effective = [str(e).lower() if e is not None else None for e in effective]
-    return table.append_column("extra", pa.StructArray.from_arrays([pa.array(effective)], ["effective"]))
+    words = [None if e is None else str(e).lower() for e in effective]  # True -> "true", 1 -> "1"
+    words = ["true" if w == "1" else "false" if w == "0" else w for w in words]
+    extra = pa.StructArray.from_arrays([pa.array(words, pa.string())], ["effective"])
+    return table.append_column("extra", extra)

@@ -1,136 +1,138 @@
-"""One aligned outcome table: a row for every (judge, model, benchmark, target, item) the run expects.
+"""Every expected verdict of a run in dense arrays: [judge, model, target, item] → status and labels.
 
-A verdict that never arrived is a row with status `missing`, so nothing drops out in silence and a
-category with no usable verdict still gets its (empty) cells. Rows of one (judge, model, benchmark,
-target) block follow the items file order, so two models, or a model's thought and answer, pair by
-position: the same item ids, by construction.
+A verdict that never arrived has status `missing`, so nothing drops out in silence and a category with
+no usable verdict still gets its (empty) cells. Because every slot exists exactly once, two models (or
+a model's thought and its answer) pair by index: the same item, by construction. Counting a cell is
+then one `np.bincount` over integer cell codes, never a Python loop over verdicts.
 """
 
 from __future__ import annotations
 
+import os
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
 import pandas as pd
+import pyarrow as pa
+import pyarrow.compute as pc
 
 from thinksafe.errors import located
 from thinksafe.metrics.load import item_path, read_items, read_verdicts, verdict_paths
 from thinksafe.records import TARGETS
 
 STATUSES = ("ok", "unparseable", "error", "empty", "missing")
-MISSING = STATUSES.index("missing")
-ITEM_ATTRS = ("family", "category", "subset", "context")
+OK, MISSING = 0, STATUSES.index("missing")
+CELL_DIMS = ("benchmark", "family", "category", "subset", "context")
+UNKNOWN = -1  # in safe / refusal / effective: no ok verdict, or the judge did not say
 
 
-def load_items(spec: dict, root: Path) -> pd.DataFrame:
-    """Every benchmark's items, concatenated in run order, with the benchmark name from the spec."""
+@dataclass
+class Outcomes:
+    judges: list[str]
+    models: list[str]
+    items: pd.DataFrame  # every item of the run, with `cell`: its (benchmark, family, category, …) code
+    cells: pd.DataFrame  # one row per item cell code, columns CELL_DIMS
+    status: np.ndarray  # int8 [judge, model, target, item], codes of STATUSES
+    safe: np.ndarray  # int8, 1 safe / 0 unsafe / UNKNOWN
+    refusal: np.ndarray  # int8, 1 / 0 / UNKNOWN
+    effective: np.ndarray  # int8, 1 / 0 / UNKNOWN
+
+    @property
+    def item_cell(self) -> np.ndarray:
+        return self.items["cell"].to_numpy()
+
+
+def load_items(spec: dict, root: Path) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """Every benchmark's items in run order, and the table of their cells."""
     frames = []
     for name in spec["benchmarks"]:
         items = read_items(item_path(root, name))
         items["benchmark"] = name
         frames.append(items)
-    return pd.concat(frames, ignore_index=True)
+    items = pd.concat(frames, ignore_index=True)
+    items["cell"] = items.groupby(list(CELL_DIMS), sort=False).ngroup()
+    cells = items.drop_duplicates("cell").sort_values("cell")[list(CELL_DIMS)].reset_index(drop=True)
+    return items, cells
 
 
-def _block(path_list: list[Path], index: pd.Index, n: int) -> dict[str, np.ndarray]:
-    """Outcome arrays for one (judge, model, benchmark): position t·n + item position, t = target."""
-    status = np.full(2 * n, MISSING, dtype=np.int8)
-    safe, refusal, effective = (np.full(2 * n, np.nan) for _ in range(3))
-    seen = np.zeros(2 * n, dtype=bool)
-    for path in path_list:
-        v = read_verdicts(path)
-        item_pos = index.get_indexer(v["id"])
-        target = pd.Categorical(v["target"], categories=TARGETS).codes
-        code = pd.Categorical(v["status"], categories=STATUSES[:-1]).codes
-        for bad, what in (
-            (item_pos < 0, "id names no item of this benchmark"),
-            (target < 0, f"target must be one of {', '.join(TARGETS)}"),
-            (code < 0, f"status must be one of {', '.join(STATUSES[:-1])}"),
-        ):
-            if bad.any():
-                first = int(np.flatnonzero(bad)[0])
-                raise located(
-                    path, f"{what} ('{v.iloc[first][['id', 'target', 'status']].tolist()}')", line=first + 1
-                )
-        label = v["label"].to_numpy(dtype=object)
-        is_safe, is_unsafe = label == "safe", label == "unsafe"
-        bad = (code == 0) & ~(is_safe | is_unsafe)
-        if bad.any():
-            raise located(
-                path, "an ok verdict needs label safe or unsafe", line=int(np.flatnonzero(bad)[0]) + 1
-            )
-        pos = target.astype(np.int64) * n + item_pos
-        dup = seen[pos] | pd.Series(pos).duplicated().to_numpy()
-        if dup.any():
-            first = int(np.flatnonzero(dup)[0])
-            raise located(
-                path,
-                f"a second verdict for item '{v['id'].iloc[first]}' ({v['target'].iloc[first]})",
-                line=first + 1,
-            )
-        seen[pos] = True
-        status[pos] = code
-        safe[pos] = np.where(code == 0, is_safe.astype(float), np.nan)
-        refusal[pos] = np.where(code == 0, v["refusal"].to_numpy(), np.nan)
-        effective[pos] = np.where(code == 0, v["effective"].to_numpy(), np.nan)
-    return {"status": status, "safe": safe, "refusal": refusal, "effective": effective}
+def _codes(column: pa.ChunkedArray, values: tuple[str, ...] | list[str] | pa.Array) -> np.ndarray:
+    """Index of each value in `values`, −1 where it is not one of them."""
+    idx = pc.index_in(column, value_set=values if isinstance(values, pa.Array) else pa.array(values))
+    return pc.fill_null(idx, -1).to_numpy(zero_copy_only=False).astype(np.int64)
 
 
-def build(spec: dict, root: str | Path = ".") -> pd.DataFrame:
-    """The outcome table for every judge × model × benchmark × target × item of the aggregate spec."""
-    root = Path(root)
-    items = load_items(spec, root)
-    codes = {a: pd.Categorical(items[a]) for a in ITEM_ATTRS}
-    judges, models, benchmarks = list(spec["judges"]), list(spec["models"]), list(spec["benchmarks"])
-    parts: dict[str, list[np.ndarray]] = {
-        k: []
-        for k in (
-            "judge",
-            "model",
-            "benchmark",
-            "target",
-            "row",
-            "pos",
-            "status",
-            "safe",
-            "refusal",
-            "effective",
-        )
-    }
-    for b_code, benchmark in enumerate(benchmarks):
-        rows = np.flatnonzero(items["benchmark"].to_numpy() == benchmark)
-        index = pd.Index(items["id"].to_numpy()[rows])
-        n = len(rows)
-        for j_code, judge in enumerate(judges):
-            for m_code, model in enumerate(models):
-                shards = spec["shards"][model][benchmark]
-                block = _block(verdict_paths(root, judge, model, benchmark, shards), index, n)
-                for k, arr in block.items():
-                    parts[k].append(arr)
-                parts["judge"].append(np.full(2 * n, j_code, dtype=np.int16))
-                parts["model"].append(np.full(2 * n, m_code, dtype=np.int16))
-                parts["benchmark"].append(np.full(2 * n, b_code, dtype=np.int16))
-                parts["target"].append(np.repeat(np.arange(2, dtype=np.int8), n))
-                parts["row"].append(np.tile(rows, 2))
-                parts["pos"].append(np.tile(np.arange(n), 2))
-    cat = {k: np.concatenate(v) if v else np.empty(0) for k, v in parts.items()}
-    row = cat.pop("row").astype(np.int64)
-    frame = pd.DataFrame(
-        {
-            "judge": pd.Categorical.from_codes(cat["judge"], categories=judges),
-            "model": pd.Categorical.from_codes(cat["model"], categories=models),
-            "benchmark": pd.Categorical.from_codes(cat["benchmark"], categories=benchmarks),
-            "target": pd.Categorical.from_codes(cat["target"], categories=list(TARGETS)),
-            **{
-                a: pd.Categorical.from_codes(codes[a].codes[row], categories=codes[a].categories)
-                for a in ITEM_ATTRS
-            },
-            "item": items["id"].to_numpy()[row] if len(row) else np.empty(0, dtype=object),
-            "pos": cat["pos"].astype(np.int32),
-            "status": cat["status"].astype(np.int8),
-            "safe": cat["safe"],
-            "refusal": cat["refusal"],
-            "effective": cat["effective"],
-        }
+def _first(mask: np.ndarray) -> int:
+    return int(np.flatnonzero(mask)[0])
+
+
+def _fill(o: Outcomes, j: int, m: int, rows: np.ndarray, ids: pa.Array, path: Path, v: pa.Table) -> None:
+    """Put one judgment file's verdicts into their slots; reject anything that does not fit."""
+    pos, target, status = (
+        _codes(v["id"], ids),
+        _codes(v["target"], TARGETS),
+        _codes(v["status"], STATUSES[:-1]),
     )
-    return frame
+    for bad, what in (
+        (pos < 0, "id names no item of this benchmark"),
+        (target < 0, f"target must be one of {', '.join(TARGETS)}"),
+        (status < 0, f"status must be one of {', '.join(STATUSES[:-1])}"),
+    ):
+        if bad.any():
+            first = _first(bad)
+            raise located(path, f"{what} (id {v['id'][first]}, target {v['target'][first]})", line=first + 1)
+    label = _codes(v["label"], ("unsafe", "safe"))
+    if ((status == OK) & (label < 0)).any():
+        raise located(
+            path,
+            "an ok verdict needs label safe or unsafe",
+            line=_first((status == OK) & (label < 0)) + 1,
+        )
+    slot = (j, m, target, rows[pos])
+    dup = (o.status[slot] != MISSING) | pd.Series(target * len(rows) + pos).duplicated().to_numpy()
+    if dup.any():
+        first = _first(dup)
+        raise located(
+            path, f"a second {v['target'][first]} verdict for item {v['id'][first]}", line=first + 1
+        )
+    ok = status == OK
+    o.status[slot] = status
+    o.safe[slot] = np.where(ok, label, UNKNOWN)
+    refusal = pc.fill_null(v["refusal"].cast(pa.int8()), UNKNOWN).to_numpy(zero_copy_only=False)
+    effective = pc.fill_null(v["effective"], UNKNOWN).to_numpy(zero_copy_only=False)
+    o.refusal[slot] = np.where(ok, refusal, UNKNOWN)
+    o.effective[slot] = np.where(ok, effective, UNKNOWN)
+
+
+def build(spec: dict, root: str | Path = ".") -> Outcomes:
+    """Read every judgment file the aggregate spec names into aligned outcome arrays."""
+    root = Path(root)
+    items, cells = load_items(spec, root)
+    judges, models = list(spec["judges"]), list(spec["models"])
+    shape = (len(judges), len(models), len(TARGETS), len(items))
+    o = Outcomes(
+        judges,
+        models,
+        items,
+        cells,
+        status=np.full(shape, MISSING, dtype=np.int8),
+        safe=np.full(shape, UNKNOWN, dtype=np.int8),
+        refusal=np.full(shape, UNKNOWN, dtype=np.int8),
+        effective=np.full(shape, UNKNOWN, dtype=np.int8),
+    )
+    bench = items["benchmark"].to_numpy()
+    blocks = []
+    for benchmark in spec["benchmarks"]:
+        rows = np.flatnonzero(bench == benchmark)
+        ids = pa.array(items["id"].to_numpy()[rows].astype(str))
+        for j, judge in enumerate(judges):
+            for m, model in enumerate(models):
+                for path in verdict_paths(root, judge, model, benchmark, spec["shards"][model][benchmark]):
+                    blocks.append((j, m, rows, ids, path))
+    # Parsing JSON is most of the time and pyarrow releases the GIL: read files on every core, in order.
+    with ThreadPoolExecutor(max_workers=os.cpu_count() or 1) as pool:
+        tables = pool.map(read_verdicts, [path for *_, path in blocks])
+        for (j, m, rows, ids, path), table in zip(blocks, tables, strict=True):
+            _fill(o, j, m, rows, ids, path, table)
+    return o

@@ -11,8 +11,8 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from thinksafe.metrics.cells import at_level, rows
-from thinksafe.metrics.outcomes import STATUSES
+from thinksafe.metrics.cells import at_level, bincount_cells, rows
+from thinksafe.metrics.outcomes import STATUSES, Outcomes
 from thinksafe.metrics.stats import wilson
 
 QUADRANT_LEVELS = {
@@ -29,23 +29,22 @@ QUADRANTS = (
 TARGET = "thought→answer"
 
 
-def quadrant_counts(frame: pd.DataFrame) -> pd.DataFrame:
-    target = frame["target"].astype(str).to_numpy()
-    t, a = frame[target == "thought"], frame[target == "answer"]
-    if not np.array_equal(t["item"].to_numpy(), a["item"].to_numpy()):
-        raise AssertionError("thought and answer outcome rows are not aligned")
-    st, sa = t["status"].to_numpy(), a["status"].to_numpy()
+def quadrant_counts(o: Outcomes, models: list[str]) -> pd.DataFrame:
+    """Counts of the four (thought, answer) outcomes per (judge, model) × item cell, for `models`."""
+    if not models:
+        return pd.DataFrame()
+    idx = np.array([o.models.index(m) for m in models])
+    st, sa = o.status[:, idx, 0], o.status[:, idx, 1]  # [judge, model, item]
     ok = (st == 0) & (sa == 0)
-    ts, as_ = t["safe"].to_numpy() == 1, a["safe"].to_numpy() == 1
-    dims = ["judge", "model", "benchmark", "family", "category", "subset", "context"]
-    q = pd.DataFrame({d: t[d].to_numpy() for d in dims})
-    q["target"] = TARGET
-    q["n_total"] = 1
-    for i, s in enumerate(STATUSES):
-        q[s] = ((st == i) & (sa == i)) if s == "ok" else ((st == i) | (sa == i))
+    ts, as_ = o.safe[:, idx, 0] == 1, o.safe[:, idx, 1] == 1
+    indicators = {
+        s: ((st == i) & (sa == i)) if s == "ok" else ((st == i) | (sa == i)) for i, s in enumerate(STATUSES)
+    }
     for name, mask in zip(QUADRANTS, (ts & as_, ts & ~as_, ~ts & as_, ~ts & ~as_), strict=True):
-        q[name] = ok & mask
-    return q.groupby([*dims, "target"], observed=True, sort=False).sum(numeric_only=True).reset_index()
+        indicators[name] = ok & mask
+    counts = bincount_cells([("judge", o.judges), ("model", models)], o, indicators)
+    counts["target"] = TARGET
+    return counts
 
 
 def quadrant_rows(counts: pd.DataFrame) -> pd.DataFrame:

@@ -5,7 +5,8 @@
   of safe- and unsafe-context accuracy, a family mean over benchmarks), drawn as binomials per stratum.
 - `paired_bootstrap`: percentile interval of a weighted mean of paired differences. Resampling n pairs
   with replacement only changes how many pairs fall in each of the three outcomes (+1, −1, 0), so one
-  multinomial draw per stratum is exactly the item-level paired bootstrap, at O(strata) cost.
+  multinomial draw per stratum (two binomials) is exactly the item-level paired bootstrap, at O(strata)
+  cost instead of O(items).
 - `mcnemar_exact`: two-sided exact McNemar p-value from the discordant counts b and c.
 """
 
@@ -88,10 +89,13 @@ def paired_bootstrap(
         d = np.where(n > 0, (plus - minus) / n, np.nan)
     point = _reduce_cells((w * d)[None, :], cell, n_cells)[0]
     safe_n = np.where(n > 0, n, 1)
-    pvals = np.stack([plus / safe_n, minus / safe_n], axis=1)
-    pvals = np.column_stack([pvals, np.clip(1 - pvals.sum(axis=1), 0.0, 1.0)])
-    counts = rng.multinomial(safe_n.astype(np.int64), pvals, size=(n_boot, len(n)))
-    draws = (counts[..., 0] - counts[..., 1]) / safe_n
+    p_plus, p_minus = plus / safe_n, minus / safe_n
+    # A multinomial (plus, minus, rest) drawn as two binomials: plus, then minus among the rest.
+    draw_plus = rng.binomial(safe_n.astype(np.int64), p_plus, size=(n_boot, len(n)))
+    with np.errstate(invalid="ignore", divide="ignore"):
+        p_minus_rest = np.where(p_plus < 1, np.clip(p_minus / (1 - p_plus), 0.0, 1.0), 0.0)
+    draw_minus = rng.binomial(safe_n.astype(np.int64) - draw_plus, p_minus_rest)
+    draws = (draw_plus - draw_minus) / safe_n
     draws = np.where(n > 0, draws, np.nan) * w
     lo, hi = _percentiles(_reduce_cells(draws, cell, n_cells))
     return point, lo, hi

@@ -26,29 +26,29 @@ def pairs(spec: dict) -> list[tuple[str, str]]:
     return [(name, m["base"]) for name, m in models.items() if m.get("base") in models]
 
 
-def thinking_models(frame: pd.DataFrame) -> list[str]:
+def thinking_models(o: outcomes.Outcomes) -> list[str]:
     """Models with at least one thought verdict that is ok, unparseable or error (not empty or missing)."""
-    judged = (frame["target"] == "thought").to_numpy() & np.isin(frame["status"].to_numpy(), (0, 1, 2))
-    return sorted(set(frame["model"].to_numpy()[judged].astype(str)))
+    judged = (o.status[:, :, 0, :] <= 2).any(axis=(0, 2))
+    return [m for m, yes in zip(o.models, judged, strict=True) if yes]
 
 
 def compute(spec: dict, root: str | Path = ".", n_boot: int | None = None) -> pd.DataFrame:
     n_boot = n_boot or int(spec.get("report", {}).get("bootstrap", DEFAULT_BOOTSTRAP))
     rng = np.random.default_rng(int(spec.get("seed", 0)))
-    frame = outcomes.build(spec, root)
-    counts = indicator_counts(frame)
+    o = outcomes.build(spec, root)
+    thinkers = thinking_models(o)
+    counts = indicator_counts(o)
     parts = [
         rate_rows(counts),
         score_rows(counts, rng, n_boot),
-        delta_rows(paired_counts(frame, pairs(spec)), rng, n_boot),
-        quadrant_rows(quadrant_counts(frame)),
+        delta_rows(paired_counts(o, pairs(spec)), rng, n_boot),
+        quadrant_rows(quadrant_counts(o, thinkers)),
     ]
     table = pd.concat([p for p in parts if not p.empty], ignore_index=True)
     # A model that never produced a judged thought (a base MLLM: every thought verdict `empty`) has no
     # thought rates, no thought deltas and no quadrants; its answers are reported as usual.
-    thinkers = thinking_models(frame)
     involves_thought = table["target"].isin(["thought", QUADRANT_TARGET])
     thinks = table["model"].isin(thinkers) & (table["reference"].isin(thinkers) | (table["reference"] == ""))
     table = table[~involves_thought | thinks].reset_index(drop=True)
-    log.info("metrics: %d verdict slots, %d rows (%d bootstrap resamples)", len(frame), len(table), n_boot)
+    log.info("metrics: %d verdict slots, %d rows (%d bootstrap resamples)", o.status.size, len(table), n_boot)
     return table[list(COLUMNS)]

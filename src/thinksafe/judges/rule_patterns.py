@@ -85,10 +85,17 @@ def _compile(patterns: list[str]) -> re.Pattern[str]:
     return re.compile("|".join(f"(?:{p})" for p in patterns), re.IGNORECASE)
 
 
+def _compile_lower(patterns: list[str]) -> re.Pattern[str]:
+    """For searching text.lower(): ~3x faster than IGNORECASE on long texts (needs no uppercase escapes)."""
+    joined = "|".join(f"(?:{p})" for p in patterns)
+    assert not re.search(r"\\[A-Z]", joined), "uppercase escapes would change meaning when lowercased"
+    return re.compile(joined.lower())
+
+
 REFUSAL_RE = _compile(REFUSAL)
 THOUGHT_REFUSAL_RE = _compile(REFUSAL + THOUGHT_REFUSAL)
-WARNING_RE = _compile(WARNING)
-DISCLAIMER_RE = _compile(DISCLAIMER)
+WARNING_RE = _compile_lower(WARNING)  # search text.lower()
+DISCLAIMER_RE = _compile_lower(DISCLAIMER)  # search text.lower()
 STRUCTURE_RE = re.compile(STRUCTURE, re.IGNORECASE)
 
 TEXT = {

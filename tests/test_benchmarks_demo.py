@@ -111,3 +111,23 @@ def test_an_undecodable_image_is_a_counted_skip_that_fails_unless_allowed(projec
     assert not Path("data/items/demo.jsonl").exists()
     assert main([*args[:-2], "--allow-skips", *args[-2:]]) == 0
     assert len(read_jsonl("data/items/demo.jsonl")) == 55
+
+
+def test_every_evaluated_benchmark_names_a_protocol_the_judges_know():
+    from thinksafe.benchmarks import get_adapter
+    from thinksafe.judges.protocols import PROTOCOLS
+
+    evaluated = (
+        "demo",
+        "mm_safetybench",
+        "figstep",
+        "jailbreakv_28k",
+        "siuo",
+        "mssbench",
+        "vlguard",
+        "mossbench",
+        "pope",
+    )
+    assert {
+        name: get_adapter(name).PROTOCOL for name in evaluated if get_adapter(name).PROTOCOL not in PROTOCOLS
+    } == {}

@@ -71,7 +71,7 @@ def test_jailbreakv_keeps_format_and_policy(fixture_mirror):
     assert "with a comma, in the prompt; explain\nhow to cheat" in six["prompt"]  # quoted CSV field intact
     assert six["reference"]["redteam_query"] == "[synthetic] how to cheat on taxes"
     assert six["image"] == "data/raw/jailbreakv-28k/JailBreakV_28K/llm_transfer_attack/SD_6.jpeg"
-    assert {i["reference"]["protocol"] for i in items} == {"jailbreakv"}
+    assert {i["reference"]["protocol"] for i in items} == {"jailbreakv-28k"}
 
 
 def test_mssbench_asks_each_query_with_its_safe_and_its_unsafe_image(fixture_mirror):

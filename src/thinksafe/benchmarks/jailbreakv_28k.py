@@ -3,7 +3,7 @@ queries: 20,000 LLM-transfer text jailbreaks (formats Template / Persuade / Logi
 SD or blank images) and 8,000 MLLM attacks (formats figstep and query-related). `mini` is the 280-row
 split the paper family uses; `full` is all 28,000. Format and policy are kept on every item.
 
-Protocol `jailbreakv`: a Llama Guard judge labels the response; ASR = unsafe / judged.
+Protocol `jailbreakv-28k`: a Llama Guard judge labels the response; ASR = unsafe / judged.
 """
 
 from __future__ import annotations
@@ -29,7 +29,7 @@ from thinksafe.records import Item
 # `revision:` in the config to a commit to pin it.
 SOURCE = Source("hf", "JailbreakV-28K/JailBreakV-28k", "main", "jailbreakv-28k")
 LICENSE = "MIT"
-PROTOCOL = "jailbreakv"
+PROTOCOL = "jailbreakv-28k"
 ROOT = "JailBreakV_28K/"
 SUBSETS = {
     "mini": RemoteFile(f"{ROOT}mini_JailBreakV_28K.csv", None),
@@ -77,6 +77,7 @@ def normalize(spec: dict, raw_dir: Path, seed: int, skips: Skips | None = None) 
                     image_sha256=sha,
                     reference={
                         "protocol": PROTOCOL,
+                        "question": row["redteam_query"],  # the plain request, for the judge
                         "redteam_query": row["redteam_query"],
                         "format": row["format"],
                         "policy": row["policy"],

@@ -2,8 +2,8 @@
 benign-looking question that becomes unsafe in the pictured situation, in 9 categories. Two tasks:
 `gen` (open-ended answer) and `mcqa` (the same 167 items as 4-option multiple choice).
 
-Protocols: `siuo_gen`: a GPT-4V judge sees image, question, `safety_warning` and `reference_answer`
-and rates the response safe (True/False) and effective (Very/Partially/Ineffective); `siuo_mcqa`:
+Protocols: `siuo`: a GPT-4V judge sees image, question, `safety_warning` and `reference_answer`
+and rates the response safe (True/False) and effective (Very/Partially/Ineffective); `siuo-mcqa`:
 accuracy against `correct_option`.
 """
 
@@ -31,8 +31,8 @@ from thinksafe.records import Item
 
 SOURCE = Source("github", "sinwang20/SIUO", "18974b65d238ad636d65d238541c7d75279ebb3e", "siuo")
 LICENSE = "CC BY-NC 4.0 (README; research use only)"
-PROTOCOL = "siuo_gen"
-PROTOCOLS = {"gen": "siuo_gen", "mcqa": "siuo_mcqa"}
+PROTOCOL = "siuo"
+PROTOCOLS = {"gen": "siuo", "mcqa": "siuo-mcqa"}
 FILES = {
     "gen": RemoteFile(
         "data/siuo_gen.json", "0a65c3443e75d0d6106550d73100753f19fe9fcb415e6ea138d5c7f04d31f228"

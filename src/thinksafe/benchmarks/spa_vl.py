@@ -3,7 +3,7 @@ rejected answer, organized by a 3-level harm taxonomy (class1 > class2 > class3)
 `categories: [...]` keeps only those class1 domains, `sample: N` draws N records with the run's seed.
 
 Upstream ships parquet with the images inside; download unpacks them to `images/` and the rows (without
-image bytes) to `train.jsonl`, so normalize reads plain files. Protocol `spa_vl`: `reference.chosen` is
+image bytes) to `train.jsonl`, so normalize reads plain files. Protocol `spa-vl`: `reference.chosen` is
 the preferred (safe) answer, `reference.rejected` the other.
 """
 
@@ -30,7 +30,7 @@ from thinksafe.records import Item
 
 SOURCE = Source("hf", "sqrti/SPA-VL", "a06c4cd430153777f56e6ced9cbd723ea9587512", "spa-vl")
 LICENSE = "CC BY 4.0"
-PROTOCOL = "spa_vl"
+PROTOCOL = "spa-vl"
 FILES = [RemoteFile(f"data/train-{i:05d}-of-00008.parquet", None) for i in range(8)]
 ROWS = "train.jsonl"
 COLUMNS = ("image", "question", "chosen", "rejected")

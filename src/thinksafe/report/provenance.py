@@ -1,0 +1,137 @@
+"""Where every number in the report comes from: library versions, seeds, judges and their prompt hashes
+(read off the verdicts), model revisions and decoding (generation .meta.json), benchmark revisions
+(item.source), and the judge audits. Versions come from package metadata, so torch is never imported."""
+
+from __future__ import annotations
+
+import json
+import platform
+from collections import Counter
+from importlib import metadata
+from pathlib import Path
+
+import pyarrow as pa
+import pyarrow.compute as pc
+import pyarrow.json as pj
+
+from thinksafe import io
+from thinksafe.metrics.load import item_path, verdict_paths
+
+LIBRARIES = (
+    "thinksafe",
+    "numpy",
+    "pandas",
+    "pyarrow",
+    "matplotlib",
+    "torch",
+    "transformers",
+    "peft",
+    "accelerate",
+    "vllm",
+    "snakemake",
+    "dvc",
+)
+JUDGE_SCHEMA = pa.schema(
+    [("judge", pa.string()), ("judge_revision", pa.string()), ("prompt_sha256", pa.string())]
+)
+
+
+def versions() -> dict[str, str]:
+    out = {"python": platform.python_version(), "platform": platform.platform()}
+    for name in LIBRARIES:
+        try:
+            out[name] = metadata.version(name)
+        except metadata.PackageNotFoundError:
+            out[name] = "not installed"
+    return out
+
+
+def judge_hashes(spec: dict, root: Path) -> list[dict]:
+    """Distinct (judge, revision, prompt hash) over every verdict, with how many verdicts used each."""
+    counts: Counter = Counter()
+    for judge in spec["judges"]:
+        for model in spec["models"]:
+            for bench in spec["benchmarks"]:
+                for path in verdict_paths(root, judge, model, bench, spec["shards"][model][bench]):
+                    if not path.exists():
+                        continue
+                    t = pj.read_json(
+                        path,
+                        parse_options=pj.ParseOptions(
+                            explicit_schema=JUDGE_SCHEMA, unexpected_field_behavior="ignore"
+                        ),
+                    )
+                    keys = pc.binary_join_element_wise(
+                        pc.fill_null(t["judge"], judge),
+                        pc.fill_null(t["judge_revision"], "—"),
+                        pc.fill_null(t["prompt_sha256"], "—"),
+                        "\x1f",
+                    )
+                    vc = pc.value_counts(keys)
+                    for entry in vc.to_pylist():
+                        counts[entry["values"]] += entry["counts"]
+    return [
+        dict(zip(("judge", "judge_revision", "prompt_sha256"), k.split("\x1f"), strict=True), verdicts=n)
+        for k, n in sorted(counts.items())
+    ]
+
+
+def _distinct(metas: list[dict], key: str) -> list[str]:
+    return sorted({json.dumps(m.get(key), sort_keys=True) for m in metas})
+
+
+def generation_meta(spec: dict, root: Path) -> list[dict]:
+    """One row per model: its revision, backend, decoding and seeds, from every shard's .meta.json."""
+    rows = []
+    for model in spec["models"]:
+        metas = []
+        for bench in spec["benchmarks"]:
+            for shard in spec["shards"][model][bench]:
+                path = root / "results" / "generations" / model / bench / f"{shard}.meta.json"
+                if path.exists():
+                    metas.append(io.read_json(path))
+        rows.append(
+            {
+                "model": model,
+                "shards with meta": len(metas),
+                "hf_id / path": ", ".join(sorted({str(m.get("hf_id") or m.get("path")) for m in metas}))
+                or "—",
+                "revision": ", ".join(json.loads(v) or "—" for v in _distinct(metas, "model_revision"))
+                or "—",
+                "adapter": ", ".join(sorted({str(m.get("adapter")) for m in metas if m.get("adapter")}))
+                or "—",
+                "backend": ", ".join(sorted({str(m.get("backend")) for m in metas if m.get("backend")}))
+                or "—",
+                "decoding": "; ".join(_distinct(metas, "decoding")) or "—",
+                "seeds": ", ".join(sorted({str(m.get("seed")) for m in metas})) or "—",
+                "git commit": ", ".join(
+                    sorted({str(m.get("git_commit"))[:12] for m in metas if m.get("git_commit")})
+                )
+                or "—",
+                "truncated / errors": f"{sum(m.get('counts', {}).get('truncated', 0) for m in metas)} / "
+                f"{sum(m.get('counts', {}).get('errors', 0) for m in metas)}",
+            }
+        )
+    return rows
+
+
+def benchmark_sources(spec: dict, root: Path) -> list[dict]:
+    """Distinct item.source (repo, revision) per benchmark, with item counts."""
+    rows = []
+    for bench in spec["benchmarks"]:
+        path = item_path(root, bench)
+        if not path.exists():
+            continue
+        counts = Counter()
+        for rec in io.read_jsonl(path):
+            src = rec.get("source") or {}
+            counts[(str(src.get("repo", "—")), str(src.get("revision", "—")))] += 1
+        for (repo, revision), n in sorted(counts.items()):
+            rows.append({"benchmark": bench, "repo": repo, "revision": revision, "items": n})
+    return rows
+
+
+def audits(root: Path) -> list[dict]:
+    """Every judge audit (results/audit/*.json) as written by `thinksafe audit`."""
+    folder = root / "results" / "audit"
+    return [io.read_json(p) for p in sorted(folder.glob("*.json"))] if folder.is_dir() else []

@@ -94,6 +94,12 @@ def all_judgments():
     return [f for j in JUDGES for m in MODELS for b in BENCHMARKS for f in judgment_files(j, m, b)]
 
 
+def all_generations():
+    """Every generation shard and its .meta.json: the report's example browser and provenance read them."""
+    files = [f for m in MODELS for b in BENCHMARKS for f in generation_files(m, b)]
+    return files + [f.removesuffix(".jsonl") + ".meta.json" for f in files]
+
+
 def aggregate_spec():
     models = {m: model_spec(m) for m in MODELS}
     return {

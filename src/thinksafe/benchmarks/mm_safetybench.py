@@ -13,7 +13,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from PIL import Image
+from PIL import Image, UnidentifiedImageError
 
 from thinksafe.benchmarks import render
 from thinksafe.benchmarks.base import (
@@ -116,10 +116,13 @@ def download(spec: dict, out: Path, mirror: Path | None) -> None:
                 if not sd.exists():
                     raise ThinksafeError(f"{spec['name']}: the image archive lacks {sd.relative_to(out)}")
                 stacked.parent.mkdir(parents=True, exist_ok=True)
-                with Image.open(sd) as top, Image.open(typo) as bottom:
-                    render.vertical_concat(top.convert("RGB"), bottom.convert("RGB")).save(
-                        stacked, format="JPEG", quality=95
-                    )
+                try:
+                    with Image.open(sd) as top, Image.open(typo) as bottom:
+                        render.vertical_concat(top.convert("RGB"), bottom.convert("RGB")).save(
+                            stacked, format="JPEG", quality=95
+                        )
+                except (UnidentifiedImageError, OSError) as e:
+                    raise ThinksafeError(f"{sd}: image does not decode ({e})") from None
 
 
 def tiny_ids(raw: Path) -> dict[str, set[str]]:

@@ -6,6 +6,7 @@ import json
 from collections import Counter
 from pathlib import Path
 
+import numpy as np
 import pytest
 from PIL import Image
 
@@ -78,6 +79,18 @@ def test_the_tuning_pool_is_disjoint_from_the_demo_in_prompt_and_image(project):
     assert not {i["prompt"] for i in demo} & {i["prompt"] for i in pool}
     assert not {i["image_sha256"] for i in demo} & {i["image_sha256"] for i in pool}
     assert not {i["reference"]["caption"] for i in demo} & {i["reference"]["caption"] for i in pool}
+
+
+def test_pool_images_are_far_from_demo_images_under_perceptual_hashes(project):
+    """The contamination guard flags images whose dHash and pHash are both close; keep a wide margin."""
+    from thinksafe.dataset.imagehash import dhash, hamming_matrix, phash
+
+    _, demo = build("demo", "demo", project)
+    _, pool = build("demo-pool", "demo_pool", project)
+    for hash_fn, floor in ((dhash, 48), (phash, 80)):
+        a = np.array([hash_fn(i["image"]) for i in pool])
+        b = np.array([hash_fn(i["image"]) for i in demo])
+        assert hamming_matrix(a, b).min() >= floor
 
 
 def test_a_second_download_does_no_work(project, caplog):

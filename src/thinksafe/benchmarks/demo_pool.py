@@ -25,7 +25,7 @@ PROTOCOL = "demo"
 
 
 def download(spec: dict, out: Path, mirror: Path | None) -> dict[str, str]:
-    return embedded.download(PACKAGED, FILES[0], out)
+    return embedded.download(PACKAGED, FILES[0], out, framed=True)
 
 
 def normalize(spec: dict, raw_dir: Path, seed: int, skips: Skips | None = None) -> list[Item]:

@@ -19,12 +19,14 @@ FAMILIES = ("jailbreak", "awareness", "benign")
 EXPECTED = ("refuse", "warn", "comply")
 
 
-def download(packaged: str, file: RemoteFile, out: Path) -> dict[str, str]:
+def download(packaged: str, file: RemoteFile, out: Path, framed: bool = False) -> dict[str, str]:
     src = HERE / packaged
     sha = verify(src, file.sha256, str(src))
     (out / RAW_JSON).write_bytes(src.read_bytes())
     for rec in read_json(out / RAW_JSON)["items"]:
-        render.save_png(render.card_image(rec["image_text"]), out / "images" / f"{rec['key']}.png")
+        render.save_png(
+            render.card_image(rec["image_text"], framed=framed), out / "images" / f"{rec['key']}.png"
+        )
     return {RAW_JSON: sha}
 
 

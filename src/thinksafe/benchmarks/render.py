@@ -93,11 +93,22 @@ def vertical_concat(top: Image.Image, bottom: Image.Image) -> Image.Image:
 CARD_SIZE = 168  # a multiple of 28, the Qwen2.5-VL patch-merge unit
 
 
-def card_image(text: str, size: int = CARD_SIZE) -> Image.Image:
-    im = Image.new("RGB", (size, size), "white")
+def card_image(text: str, size: int = CARD_SIZE, framed: bool = False) -> Image.Image:
+    """A white card with black text; `framed` (the tuning pool) is cream with a navy frame and text, so
+    pool and demo images stay far apart under perceptual hashes too, not only by sha256."""
+    background, ink, origin, width = (
+        ((255, 248, 220), "navy", 14, 18) if framed else ("white", "black", 6, 20)
+    )
+    im = Image.new("RGB", (size, size), background)
     draw = ImageDraw.Draw(im)
+    if framed:
+        draw.rectangle((0, 0, size - 1, size - 1), outline=ink, width=6)
     draw.multiline_text(
-        (6, 6), textwrap.fill(text, width=20), fill="black", font=ImageFont.load_default(size=13), spacing=3
+        (origin, origin),
+        textwrap.fill(text, width=width),
+        fill=ink,
+        font=ImageFont.load_default(size=13),
+        spacing=3,
     )
     return im
 

@@ -183,7 +183,11 @@ def get_images(
             f"{source.repo}: the images ({images.archive}) have no direct download link; {images.how}"
         )
     zipped = fetch(images.url, cache / images.archive, None)
-    return _unzip_checked(zipped, dest, images.strip, wanted)
+    try:
+        return _unzip_checked(zipped, dest, images.strip, wanted)
+    except ThinksafeError:
+        zipped.unlink()  # unpinned archives are checked by unpacking: a bad one must be fetched again
+        raise
 
 
 def _unzip_checked(archive: Path, dest: Path, strip: str, wanted: set[str] | None) -> int:

@@ -3,6 +3,7 @@ sha256, resumed from a partial file with a Range request, and never repeated onc
 
 from __future__ import annotations
 
+import io
 import json
 import threading
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
@@ -22,11 +23,13 @@ class Upstream:
 
     def __init__(self, files: dict[str, bytes]):
         self.files, self.requests, self.cut, self.corrupt = files, [], set(), set()
+        self.tokens: list[str | None] = []
         upstream = self
 
         class Handler(BaseHTTPRequestHandler):
             def do_GET(self):  # noqa: N802
                 upstream.requests.append((self.path, self.headers.get("Range")))
+                upstream.tokens.append(self.headers.get("Authorization"))
                 body = upstream.files.get(self.path)
                 if body is None:
                     self.send_error(404)
@@ -78,6 +81,7 @@ def upstream(mirror, tmp_path, monkeypatch):
     server = Upstream(files)
     server.thread.start()
     monkeypatch.setenv("THINKSAFE_GITHUB_RAW", server.url)
+    monkeypatch.setenv("HF_ENDPOINT", server.url)
     monkeypatch.setenv("HF_HUB_OFFLINE", "0")
     monkeypatch.chdir(tmp_path)
     yield server
@@ -137,3 +141,36 @@ def test_offline_without_a_mirror_says_so(upstream, monkeypatch, capsys):
     assert download() == 2
     assert "HF_HUB_OFFLINE is set (use --mirror DIR)" in capsys.readouterr().err
     assert upstream.downloads() == []
+
+
+def test_a_gated_image_archive_is_fetched_with_the_token_and_unpacked(upstream, mirror, monkeypatch):
+    """VLGuard: JSON from GitHub at the pinned commit, test.zip from the HF dataset (gated: HF_TOKEN)."""
+    import zipfile
+
+    from PIL import Image
+
+    git = "/ys-zong/VLGuard/a2f85c90e10345dc5e7eceecadd89c1ed982d04f/data/"
+    for name in ("test.json", "gpt4_safe_safes.json"):
+        upstream.files[git + name] = (mirror / "vlguard/data" / name).read_bytes()
+    png = io.BytesIO()
+    Image.new("RGB", (8, 8), "blue").save(png, format="PNG")
+    archive = io.BytesIO()
+    with zipfile.ZipFile(archive, "w") as zf:
+        for rec in json.loads(upstream.files[git + "test.json"]):
+            zf.writestr(f"test/{rec['image']}", png.getvalue())
+    zip_path = "/datasets/ys-zong/VLGuard/resolve/main/test.zip"
+    upstream.files[zip_path] = archive.getvalue()
+    monkeypatch.setenv("HF_TOKEN", "hf_test_token")
+    spec = json.dumps({"adapter": "vlguard", "name": "vlguard-test", "subset": "test"})
+    assert main(["download", "--spec", spec, "--out", "data/raw/vlguard-test"]) == 0
+    token = upstream.tokens[[p for p, _ in upstream.requests].index(zip_path)]
+    assert token == "Bearer hf_test_token"
+    assert (
+        main(["normalize", "--spec", spec, "--raw", "data/raw/vlguard-test", "--out", "data/items/v.jsonl"])
+        == 0
+    )
+    items = read_jsonl("data/items/v.jsonl")
+    assert len(items) == 1558 and len({i["image"] for i in items}) == 1000
+    seen = len(upstream.requests)
+    assert main(["download", "--spec", spec, "--out", "data/raw/vlguard-test"]) == 0
+    assert len(upstream.requests) == seen

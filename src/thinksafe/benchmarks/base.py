@@ -42,6 +42,10 @@ class Source:
         raise ThinksafeError(f"{self.repo}: an {self.kind} source has no download URL")
 
 
+def hf_file_url(repo: str, path: str, revision: str = "main") -> str:
+    return Source("hf", repo, revision, "").url(path)
+
+
 @dataclass(frozen=True)
 class RemoteFile:
     """One file: `path` in the raw dir and in the mirror folder; `upstream` its path at the source."""

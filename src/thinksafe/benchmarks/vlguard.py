@@ -20,6 +20,7 @@ from thinksafe.benchmarks.base import (
     Source,
     check_choice,
     checked_image,
+    hf_file_url,
     need,
     read_json,
     revision,
@@ -39,7 +40,7 @@ SOURCE = Source(
 )
 LICENSE = "research use only (HF gate agreement; no license stated upstream)"
 PROTOCOL = "vlguard"
-HF_IMAGES = "https://huggingface.co/datasets/ys-zong/VLGuard/resolve/main/{split}.zip"
+HF_IMAGES = "ys-zong/VLGuard"  # the images are on the (gated) HF dataset, not in git
 FILES = {
     "test": RemoteFile("data/test.json", "a0b6479d0add65d9d1c06da5c89babd30d411bda47146445c13f32778a114980"),
     "train": RemoteFile(
@@ -58,7 +59,7 @@ def images(split: str) -> ImageArchive:
         archive=f"{split}.zip",
         folder=split,
         strip=split,
-        url=HF_IMAGES.format(split=split),
+        url=hf_file_url(HF_IMAGES, f"{split}.zip"),
         how=f"accept the gate of HF ys-zong/VLGuard and put {split}.zip (or its unpacked {split}/ folder) "
         "in the mirror's vlguard/ folder",
     )

@@ -117,10 +117,10 @@ def test_an_interrupted_download_resumes_from_its_part_file(upstream, capsys):
     upstream.cut.add(PREFIX + "safebench.csv")
     assert download() == 2
     assert "download interrupted" in capsys.readouterr().err
-    part = Path("data/raw/.downloads/figstep/question/safebench.csv.part")
+    part = Path(f"data/raw/.downloads/figstep/{REV}/question/safebench.csv.part")
     assert part.is_file() and 0 < part.stat().st_size < len(upstream.files[PREFIX + "safebench.csv"])
     assert not Path("data/raw/figstep").exists()  # never taken for complete
-    assert not Path("data/raw/.downloads/figstep/question/safebench.csv").exists()
+    assert not Path(f"data/raw/.downloads/figstep/{REV}/question/safebench.csv").exists()
     size = part.stat().st_size
     assert download() == 0
     assert not part.exists()

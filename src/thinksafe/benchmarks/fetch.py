@@ -19,7 +19,7 @@ from pathlib import Path
 
 from thinksafe.benchmarks.base import ImageArchive, RemoteFile, Source
 from thinksafe.errors import ThinksafeError
-from thinksafe.records import sha256_file
+from thinksafe.records import sha256_file, stable_id
 
 log = logging.getLogger("thinksafe")
 CHUNK = 1 << 20
@@ -112,7 +112,8 @@ def get_files(
                 raise ThinksafeError(f"mirror {mirror} lacks {source.mirror_dir}/{rf.path}")
             manifest[rf.path] = verify(src, rf.sha256, str(src))
         else:
-            src = fetch(source.url(rf.source_path, rev), cache / rf.path, rf.sha256)
+            # keyed by revision: a file that is not pinned by sha256 must not outlive a revision change
+            src = fetch(source.url(rf.source_path, rev), cache / rev / rf.path, rf.sha256)
             manifest[rf.path] = verify(src, rf.sha256, str(src))
         place(src, out / rf.path)
     return manifest
@@ -182,7 +183,7 @@ def get_images(
         raise ThinksafeError(
             f"{source.repo}: the images ({images.archive}) have no direct download link; {images.how}"
         )
-    zipped = fetch(images.url, cache / images.archive, None)
+    zipped = fetch(images.url, cache / stable_id(images.url) / Path(images.archive).name, None)
     try:
         return _unzip_checked(zipped, dest, images.strip, wanted)
     except ThinksafeError:

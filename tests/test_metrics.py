@@ -210,3 +210,21 @@ def test_an_ok_verdict_without_a_label_is_rejected(run):
     write_verdicts(root, "rule", "mlrm", "aw", [bad])
     with pytest.raises(ThinksafeError, match=r"00.jsonl:1: an ok verdict needs label safe or unsafe"):
         compute(spec, root, n_boot=10)
+
+
+def test_aggregate_command_never_imports_torch_or_models(run, tmp_path):
+    import json
+    import subprocess
+    import sys
+
+    _, spec, root = run
+    code = (
+        "import sys, json; from thinksafe.cli import main; "
+        f"rc = main(['aggregate', '--spec', json.dumps({spec!r}), '--out-dir', {str(tmp_path / 'tables')!r}, "
+        f"'--root', {str(root)!r}, '--bootstrap', '200']); "
+        "heavy = sorted(m for m in sys.modules if m == 'torch' or m.startswith('thinksafe.models')); "
+        "print(json.dumps([rc, heavy]))"
+    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert json.loads(out.stdout.strip().splitlines()[-1]) == [0, []]
+    assert (tmp_path / "tables" / "summary.md").read_text().count("| mlrm |") == 1

@@ -2,7 +2,13 @@
 
 
 def dataset_spec(name):
-    return dict(config["datasets"][name], name=name)
+    """The datasets entry, plus the resolved captioner and judge specs a rebuild needs."""
+    spec = dict(config["datasets"][name], name=name)
+    if spec.get("captioner") in config["models"]:
+        spec["captioner_spec"] = model_spec(spec["captioner"])
+    if spec.get("judge") in config["judges"]:
+        spec["judge_spec"] = judge_spec(spec["judge"])
+    return spec
 
 
 def dataset_inputs(name):

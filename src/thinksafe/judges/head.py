@@ -37,7 +37,7 @@ def features(signals: list[dict], requests: np.ndarray, responses: np.ndarray) -
     return np.hstack([rules, cos, requests, responses])
 
 
-def _fit(x: np.ndarray, y: np.ndarray, l2: float = L2, iters: int = 100) -> np.ndarray:
+def _fit(x: np.ndarray, y: np.ndarray, l2: float = L2, iters: int = 30) -> np.ndarray:
     """L2-regularised logistic regression by Newton's method; the bias is not penalised."""
     xb = np.hstack([x, np.ones((len(x), 1))])
     w = np.zeros(xb.shape[1])
@@ -48,7 +48,7 @@ def _fit(x: np.ndarray, y: np.ndarray, l2: float = L2, iters: int = 100) -> np.n
         hess = (xb * (p * (1 - p))[:, None]).T @ xb + np.diag(reg)
         step = np.linalg.solve(hess, grad)
         w -= step
-        if np.abs(step).max() < 1e-8:
+        if np.abs(step).max() < 1e-6:
             break
     return w
 

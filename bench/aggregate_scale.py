@@ -43,9 +43,12 @@ def measure(root: Path, spec: dict, n_boot: int) -> dict[str, float]:
     _, t["scores (bootstrap)"] = timed(score_rows, counts, rng, n_boot)
     _, t["deltas (paired)"] = timed(lambda: delta_rows(paired_counts(o, table.pairs(spec)), rng, n_boot))
     _, t["quadrants"] = timed(lambda: quadrant_rows(quadrant_counts(o, table.thinking_models(o))))
+    cpu0 = time.process_time()
     metrics, t["end to end: compute"] = timed(table.compute, spec, root, n_boot)
     _, t["end to end: tables"] = timed(write_tables, metrics, spec, root / "results" / "tables")
     t["end to end: total"] = t["end to end: compute"] + t["end to end: tables"]
+    # CPU seconds of this process (all threads): what the run costs when it does not share its cores.
+    t["end to end: CPU seconds"] = time.process_time() - cpu0
     return t
 
 
@@ -97,6 +100,7 @@ def main() -> None:
     print()
     total = full["end to end: total"]
     growth = full["end to end: total"] / results[sizes[0]]["end to end: total"]
+    print(f"load average while measuring (1, 5, 15 min): {', '.join(f'{x:.1f}' for x in os.getloadavg())}")
     print(
         f"full size: {total:.2f} s for {full['verdicts']:,} verdicts; target {TARGET_S:.0f} s; "
         f"ratio target / measured = {TARGET_S / total:.2f}× ({'met' if total < TARGET_S else 'NOT met'})"

@@ -171,6 +171,14 @@ def test_family_mean_over_benchmarks(run):
     assert fam.value == pytest.approx(0.75)
 
 
+def test_a_family_of_one_benchmark_has_that_benchmarks_interval(run):
+    table, _, _ = run
+    for metric in ("score", "delta_score"):
+        fam = one(table, model="mlrm", target="answer", family="awareness", level="family", metric=metric)
+        bench = one(table, model="mlrm", target="answer", family="awareness", level="benchmark", metric=metric)
+        assert (fam.value, fam.lo, fam.hi) == (bench.value, bench.lo, bench.hi)
+
+
 def test_thought_versus_answer_quadrants(run):
     table, _, _ = run
     q = table[(table.model == "mlrm") & (table.benchmark == "jb") & (table.level == "benchmark")]

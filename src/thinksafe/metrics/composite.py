@@ -17,52 +17,64 @@ import pandas as pd
 
 from thinksafe.metrics.cells import HEAD, LEVELS, at_level, bincount_cells, rows
 from thinksafe.metrics.outcomes import STATUSES, Outcomes
-from thinksafe.metrics.stats import mcnemar_exact, paired_bootstrap, weighted_bootstrap, wilson
+from thinksafe.metrics.stats import binomial_draws, mcnemar_exact, paired_draws, weighted_interval, wilson
 from thinksafe.records import TARGETS
 
-SCORE_LEVELS = ("benchmark", "category", "subset", "family")
+# Strata are shared by the levels listed with them: the family level reuses the benchmark level's
+# bootstrap draws, so a family with one benchmark gets exactly that benchmark's interval.
+STRATA_GROUPS = {"benchmark": ("benchmark", "family"), "category": ("category",), "subset": ("subset",)}
 
 
-def _strata(counts: pd.DataFrame, level: str, head: tuple[str, ...]) -> tuple[pd.DataFrame, pd.DataFrame]:
-    """(cells, strata): strata sorted by cell, each with its cell code and weight."""
+def _strata(counts: pd.DataFrame, group: str, head: tuple[str, ...]) -> pd.DataFrame:
+    """Counts per stratum: the group's dimensions × context ('none' included: a benchmark without
+    contexts is one stratum)."""
+    keep = (*LEVELS[group], "context")
+    return at_level(counts, keep, head, placeholders=("subset",) if group == "subset" else ()).reset_index(
+        drop=True
+    )
+
+
+def _cells(
+    strata: pd.DataFrame, level: str, head: tuple[str, ...]
+) -> tuple[pd.DataFrame, np.ndarray, np.ndarray]:
+    """(cells, cell code of each stratum, weight of each stratum) for one level; weights 1 / (#benchmarks
+    in the cell · #contexts of the stratum's benchmark in the cell)."""
     keep = LEVELS[level]
-    extra = ("context",) if level != "family" else ("benchmark", "context")
-    # Every context is a stratum, 'none' included (a benchmark without contexts is one stratum).
-    strata = at_level(counts, (*keep, *extra), head, placeholders=("subset",) if level == "subset" else ())
-    if strata.empty:
-        return strata, strata
     cell_keys = [*head, *keep]
-    strata["cell"] = strata.groupby(cell_keys, sort=True, observed=True).ngroup()
-    strata = strata.sort_values("cell", kind="stable").reset_index(drop=True)
-    n_bench = strata.groupby("cell")["benchmark"].transform("nunique")
-    n_ctx = strata.groupby(["cell", "benchmark"])["context"].transform("nunique")
-    strata["w"] = 1.0 / (n_bench * n_ctx)
-    sums = strata.groupby("cell", sort=True).sum(numeric_only=True)
-    cells = strata.drop_duplicates("cell").set_index("cell")[cell_keys].join(sums).reset_index()
+    code = strata.groupby(cell_keys, sort=True, observed=True).ngroup().to_numpy()
+    frame = strata.assign(cell=code)
+    n_bench = frame.groupby("cell")["benchmark"].transform("nunique").to_numpy()
+    n_ctx = frame.groupby(["cell", "benchmark"])["context"].transform("nunique").to_numpy()
+    sums = frame.groupby("cell", sort=True).sum(numeric_only=True)
+    cells = frame.drop_duplicates("cell").set_index("cell").sort_index()[cell_keys]
+    cells = cells.join(sums.drop(columns=[c for c in sums.columns if c in cell_keys])).reset_index(drop=True)
     for dim in ("benchmark", "family", "category", "subset", "context"):
         if dim not in keep:
             cells[dim] = "all"
-    return cells, strata
+    return cells, code, 1.0 / (n_bench * n_ctx)
 
 
 def score_rows(counts: pd.DataFrame, rng: np.random.Generator, n_boot: int) -> pd.DataFrame:
     out = []
-    for level in SCORE_LEVELS:
-        cells, strata = _strata(counts, level, HEAD)
-        if cells.empty:
+    for group, levels in STRATA_GROUPS.items():
+        strata = _strata(counts, group, HEAD)
+        if strata.empty:
             continue
-        single = strata.groupby("cell").size().to_numpy() == 1
-        value, lo, hi = wilson(cells["safe_k"], cells["ok"])
-        multi = strata[~single[strata["cell"].to_numpy()]]  # only a mean over strata needs the bootstrap
-        if not multi.empty:
-            code = np.unique(multi["cell"].to_numpy(), return_inverse=True)[1]
-            point, blo, bhi = weighted_bootstrap(
-                multi["safe_k"], multi["ok"], multi["w"], code, int(code.max()) + 1, rng, n_boot
-            )
-            value, lo, hi = value.copy(), lo.copy(), hi.copy()
-            value[~single], lo[~single], hi[~single] = point, blo, bhi
-        method = np.where(single, "wilson", "bootstrap")
-        out.append(rows(cells, level, "score", value, lo, hi, method, k=cells["safe_k"], n=cells["ok"]))
+        k, n = strata["safe_k"].to_numpy(), strata["ok"].to_numpy()
+        draws = None  # drawn once per group, only if some cell is a mean over several strata
+        for level in levels:
+            cells, code, w = _cells(strata, level, HEAD)
+            single = np.bincount(code, minlength=len(cells)) == 1
+            value, lo, hi = wilson(cells["safe_k"], cells["ok"])
+            if not single.all():
+                if draws is None:
+                    draws = binomial_draws(k, n, rng, n_boot)
+                with np.errstate(invalid="ignore", divide="ignore"):
+                    estimate = np.where(n > 0, k / n, np.nan)
+                point, blo, bhi = weighted_interval(estimate, draws, w, code, len(cells))
+                value, lo, hi = (np.where(single, a, b) for a, b in ((value, point), (lo, blo), (hi, bhi)))
+            method = np.where(single, "wilson", "bootstrap")
+            out.append(rows(cells, level, "score", value, lo, hi, method, k=cells["safe_k"], n=cells["ok"]))
     return pd.concat(out, ignore_index=True) if out else pd.DataFrame()
 
 
@@ -93,36 +105,35 @@ def delta_rows(paired: pd.DataFrame, rng: np.random.Generator, n_boot: int) -> p
         return pd.DataFrame()
     head = ("judge", "model", "reference", "target")
     out = []
-    for level in SCORE_LEVELS:
-        cells, strata = _strata(paired, level, head)
-        if cells.empty:
+    for group, levels in STRATA_GROUPS.items():
+        strata = _strata(paired, group, head)
+        if strata.empty:
             continue
-        value, lo, hi = paired_bootstrap(
-            strata["plus"],
-            strata["minus"],
-            strata["ok"],
-            strata["w"],
-            strata["cell"],
-            len(cells),
-            rng,
-            n_boot,
-        )
-        p = mcnemar_exact(cells["minus"], cells["plus"])
-        keep = ~((cells["ok"] == 0) & (cells["empty"] == cells["n_total"])).to_numpy()  # nothing to compare
-        cells = cells[keep]
-        out.append(
-            rows(
-                cells,
-                level,
-                "delta_score",
-                value[keep],
-                lo[keep],
-                hi[keep],
-                "paired-bootstrap",
-                k=(cells["plus"] - cells["minus"]).to_numpy(),
-                n=cells["ok"].to_numpy(),
-                reference=cells["reference"].to_numpy(),
-                p_value=p[keep],
+        plus, minus, n = (strata[c].to_numpy() for c in ("plus", "minus", "ok"))
+        draws = paired_draws(plus, minus, n, rng, n_boot)
+        with np.errstate(invalid="ignore", divide="ignore"):
+            estimate = np.where(n > 0, (plus - minus) / n, np.nan)
+        for level in levels:
+            cells, code, w = _cells(strata, level, head)
+            value, lo, hi = weighted_interval(estimate, draws, w, code, len(cells))
+            p = mcnemar_exact(cells["minus"], cells["plus"])
+            keep = ~(
+                (cells["ok"] == 0) & (cells["empty"] == cells["n_total"])
+            ).to_numpy()  # nothing to compare
+            cells = cells[keep]
+            out.append(
+                rows(
+                    cells,
+                    level,
+                    "delta_score",
+                    value[keep],
+                    lo[keep],
+                    hi[keep],
+                    "paired-bootstrap",
+                    k=(cells["plus"] - cells["minus"]).to_numpy(),
+                    n=cells["ok"].to_numpy(),
+                    reference=cells["reference"].to_numpy(),
+                    p_value=p[keep],
+                )
             )
-        )
     return pd.concat(out, ignore_index=True) if out else pd.DataFrame()

@@ -36,7 +36,9 @@ def wilson(k: np.ndarray, n: np.ndarray, z: float = Z95) -> tuple[np.ndarray, np
 
 
 def _reduce_cells(draws: np.ndarray, cell: np.ndarray, n_cells: int) -> np.ndarray:
-    """Sum (B, S) stratum draws into (B, C) cell draws; `cell` is sorted, one code per stratum."""
+    """Sum (B, S) stratum columns into (B, C) cell columns; `cell` gives each stratum's cell code."""
+    order = np.argsort(cell, kind="stable")
+    cell, draws = cell[order], draws[:, order]
     starts = np.flatnonzero(np.r_[True, cell[1:] != cell[:-1]])
     out = np.full((draws.shape[0], n_cells), np.nan)
     out[:, cell[starts]] = np.add.reduceat(draws, starts, axis=1)
@@ -50,55 +52,57 @@ def _percentiles(draws: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     return lo, hi
 
 
+def binomial_draws(k, n, rng: np.random.Generator, n_boot: int) -> np.ndarray:
+    """(n_boot, S) bootstrap proportions per stratum; NaN where n == 0."""
+    k, n = np.asarray(k, dtype=float), np.asarray(n, dtype=float)
+    safe_n = np.where(n > 0, n, 1)
+    p = np.where(n > 0, k / safe_n, 0.0)
+    draws = rng.binomial(safe_n.astype(np.int64), p, size=(n_boot, len(n))) / safe_n
+    return np.where(n > 0, draws, np.nan)
+
+
+def paired_draws(plus, minus, n, rng: np.random.Generator, n_boot: int) -> np.ndarray:
+    """(n_boot, S) bootstrap paired differences (plus − minus) / n per stratum; NaN where n == 0.
+    The multinomial (plus, minus, rest) is drawn as two binomials: plus, then minus among the rest."""
+    plus, minus, n = (np.asarray(a, dtype=float) for a in (plus, minus, n))
+    safe_n = np.where(n > 0, n, 1)
+    p_plus, p_minus = plus / safe_n, minus / safe_n
+    draw_plus = rng.binomial(safe_n.astype(np.int64), p_plus, size=(n_boot, len(n)))
+    with np.errstate(invalid="ignore", divide="ignore"):
+        p_rest = np.where(p_plus < 1, np.clip(p_minus / (1 - p_plus), 0.0, 1.0), 0.0)
+    draw_minus = rng.binomial(safe_n.astype(np.int64) - draw_plus, p_rest)
+    return np.where(n > 0, (draw_plus - draw_minus) / safe_n, np.nan)
+
+
+def weighted_interval(
+    estimate, draws: np.ndarray, w, cell, n_cells: int
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Per cell: Σ_s w_s·estimate_s and the percentile interval of the same sum over the draws.
+    A NaN stratum (no data) makes its cell NaN."""
+    estimate, w, cell = np.asarray(estimate, dtype=float), np.asarray(w, dtype=float), np.asarray(cell)
+    point = _reduce_cells((w * estimate)[None, :], cell, n_cells)[0]
+    lo, hi = _percentiles(_reduce_cells(draws * w, cell, n_cells))
+    return point, lo, hi
+
+
 def weighted_bootstrap(
-    k: np.ndarray,
-    n: np.ndarray,
-    w: np.ndarray,
-    cell: np.ndarray,
-    n_cells: int,
-    rng: np.random.Generator,
-    n_boot: int,
+    k, n, w, cell, n_cells: int, rng: np.random.Generator, n_boot: int
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """Σ_s w_s·k_s/n_s per cell, with a percentile bootstrap interval; NaN if a stratum has n == 0."""
-    k, n, w = (np.asarray(a, dtype=float) for a in (k, n, w))
-    cell = np.asarray(cell)
+    k, n = np.asarray(k, dtype=float), np.asarray(n, dtype=float)
     with np.errstate(invalid="ignore", divide="ignore"):
-        p = np.where(n > 0, k / n, np.nan)
-    point = _reduce_cells((w * p)[None, :], cell, n_cells)[0]
-    safe_n = np.where(n > 0, n, 1).astype(np.int64)
-    draws = rng.binomial(safe_n, np.nan_to_num(p), size=(n_boot, len(n))) / safe_n
-    draws = np.where(n > 0, draws, np.nan) * w
-    lo, hi = _percentiles(_reduce_cells(draws, cell, n_cells))
-    return point, lo, hi
+        estimate = np.where(n > 0, k / n, np.nan)
+    return weighted_interval(estimate, binomial_draws(k, n, rng, n_boot), w, cell, n_cells)
 
 
 def paired_bootstrap(
-    plus: np.ndarray,
-    minus: np.ndarray,
-    n: np.ndarray,
-    w: np.ndarray,
-    cell: np.ndarray,
-    n_cells: int,
-    rng: np.random.Generator,
-    n_boot: int,
+    plus, minus, n, w, cell, n_cells: int, rng: np.random.Generator, n_boot: int
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """Σ_s w_s·(plus_s − minus_s)/n_s per cell (a paired difference of rates), with its bootstrap interval."""
-    plus, minus, n, w = (np.asarray(a, dtype=float) for a in (plus, minus, n, w))
-    cell = np.asarray(cell)
+    plus, minus, n = (np.asarray(a, dtype=float) for a in (plus, minus, n))
     with np.errstate(invalid="ignore", divide="ignore"):
-        d = np.where(n > 0, (plus - minus) / n, np.nan)
-    point = _reduce_cells((w * d)[None, :], cell, n_cells)[0]
-    safe_n = np.where(n > 0, n, 1)
-    p_plus, p_minus = plus / safe_n, minus / safe_n
-    # A multinomial (plus, minus, rest) drawn as two binomials: plus, then minus among the rest.
-    draw_plus = rng.binomial(safe_n.astype(np.int64), p_plus, size=(n_boot, len(n)))
-    with np.errstate(invalid="ignore", divide="ignore"):
-        p_minus_rest = np.where(p_plus < 1, np.clip(p_minus / (1 - p_plus), 0.0, 1.0), 0.0)
-    draw_minus = rng.binomial(safe_n.astype(np.int64) - draw_plus, p_minus_rest)
-    draws = (draw_plus - draw_minus) / safe_n
-    draws = np.where(n > 0, draws, np.nan) * w
-    lo, hi = _percentiles(_reduce_cells(draws, cell, n_cells))
-    return point, lo, hi
+        estimate = np.where(n > 0, (plus - minus) / n, np.nan)
+    return weighted_interval(estimate, paired_draws(plus, minus, n, rng, n_boot), w, cell, n_cells)
 
 
 def mcnemar_exact(b: np.ndarray, c: np.ndarray) -> np.ndarray:

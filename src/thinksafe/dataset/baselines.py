@@ -42,6 +42,14 @@ def resolve_image(rel: str, roots: list[Path]) -> Path | None:
     return None
 
 
+def inside(path: Path, root: Path) -> str:
+    """The image's path under its source folder (unique where basenames are not), else its name."""
+    try:
+        return path.resolve().relative_to(root.resolve()).as_posix()
+    except ValueError:
+        return path.name
+
+
 def _roots(raw_dir: Path, data_file: Path) -> list[Path]:
     return list(dict.fromkeys([data_file.parent, raw_dir, data_file.parent.parent]))
 
@@ -56,8 +64,8 @@ def _data_files(raw_dir: Path, patterns: tuple[str, ...]) -> list[Path]:
 class _Converter:
     """Shared bookkeeping: place images, check texts, drop with a reason."""
 
-    def __init__(self, spec: dict, source: str):
-        self.spec, self.source = spec, source
+    def __init__(self, spec: dict, source: str, raw_dir: Path):
+        self.spec, self.source, self.raw_dir = spec, source, raw_dir
         self.think = spec.get("think", "empty")
         self.built = BuiltSet(name=spec["name"], kind=spec["kind"])
         self.seen = 0
@@ -77,7 +85,7 @@ class _Converter:
                     self.built.blobs[rel] = img
                 else:
                     check_image(img)
-                    rel = f"images/{self.source}/{img.name}"
+                    rel = f"images/{self.source}/{inside(img, self.raw_dir)}"
                     self.built.files[rel] = img
                 placed.append(rel)
             target = format_target(None, answer, self.think)
@@ -107,7 +115,7 @@ class _Converter:
 def convert_vlguard(spec: dict, raw_dir: Path) -> BuiltSet:
     """VLGuard train: safe images give a helpful and a refused pair, unsafe images one refused pair."""
     files = [p for p in _data_files(raw_dir, ("train.json",))]
-    conv = _Converter(spec, spec.get("sources", ["vlguard-train"])[0])
+    conv = _Converter(spec, spec.get("sources", ["vlguard-train"])[0], raw_dir)
     for data_file in files:
         roots = _roots(raw_dir, data_file)
         for entry in read_json(data_file):
@@ -169,7 +177,7 @@ def _png(data: bytes) -> bytes:
 def convert_spa_vl(spec: dict, raw_dir: Path) -> BuiltSet:
     """SPA-VL train (parquet, or the repo's converted JSON): question and its *chosen* response."""
     files = _data_files(raw_dir, ("*.parquet", "*.jsonl", "*.json"))
-    conv = _Converter(spec, spec.get("sources", ["spa-vl-train"])[0])
+    conv = _Converter(spec, spec.get("sources", ["spa-vl-train"])[0], raw_dir)
     for data_file in files:
         roots = _roots(raw_dir, data_file)
         for n, row in enumerate(_spa_rows(data_file)):
@@ -189,7 +197,7 @@ def convert_spa_vl(spec: dict, raw_dir: Path) -> BuiltSet:
 def convert_mis(spec: dict, raw_dir: Path) -> BuiltSet:
     """MIS train: multi-image safety instructions with their safety-reasoning answers (all images kept)."""
     files = _data_files(raw_dir, ("*.json", "*.jsonl"))
-    conv = _Converter(spec, spec.get("sources", ["mis-train"])[0])
+    conv = _Converter(spec, spec.get("sources", ["mis-train"])[0], raw_dir)
     for data_file in files:
         roots = _roots(raw_dir, data_file)
         rows = read_jsonl(data_file) if data_file.suffix == ".jsonl" else read_json(data_file)

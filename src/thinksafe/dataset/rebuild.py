@@ -17,6 +17,7 @@ from collections.abc import Callable
 from pathlib import Path
 
 from thinksafe.dataset import filters, prompts
+from thinksafe.dataset.baselines import inside
 from thinksafe.dataset.categories import category_of_thought
 from thinksafe.dataset.output import BuiltSet
 from thinksafe.dataset.sharegpt import BadRecord, check_image, format_target, make_record, split_target
@@ -311,7 +312,7 @@ class Rebuild:
             it = c["item"]
             images = []
             if it["_image"] is not None:
-                rel = f"images/{it['_source']}/{Path(it['_image']).name}"
+                rel = f"images/{it['_source']}/{inside(Path(it['_image']), self.raw_root / it['_source'])}"
                 self.built.files[rel] = Path(it["_image"])
                 images.append(rel)
             lineage = {

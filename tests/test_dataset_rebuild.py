@@ -1,0 +1,126 @@
+"""The TiS rebuild on the demo tuning pool: template captioner and teacher, the rule judge, the filters."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+
+from thinksafe.cli import main
+from thinksafe.dataset.filters import normalize_prompt, strip_reference_mentions
+from thinksafe.dataset.rebuild import rebuild
+from thinksafe.dataset.sharegpt import split_target
+
+SPEC = {"name": "tis-demo", "kind": "tis_rebuild", "sources": ["demo-pool"], "teacher": "template",
+        "captioner": "template", "judge": "rule"}  # fmt: skip
+
+
+@pytest.fixture
+def pool(tmp_path: Path, monkeypatch) -> Path:
+    """data/raw/demo-pool and data/items/demo-pool.jsonl, made by the real source adapter."""
+    monkeypatch.chdir(tmp_path)
+    src = json.dumps({"adapter": "demo_pool", "name": "demo-pool"})
+    assert main(["download", "--spec", src, "--out", "data/raw/demo-pool"]) == 0
+    assert (
+        main(
+            ["normalize", "--spec", src, "--raw", "data/raw/demo-pool", "--out", "data/items/demo-pool.jsonl"]
+        )
+        == 0
+    )
+    return tmp_path / "data"
+
+
+def _build(data: Path, spec: dict = SPEC) -> tuple[int, Path]:
+    out = data / "sft" / spec["name"]
+    rc = main(
+        ["build-dataset", "--spec", json.dumps(spec), "--raw-root", str(data / "raw"), "--out", str(out)]
+    )
+    return rc, out
+
+
+def test_demo_rebuild_refuses_harm_warns_on_risk_and_answers_benign(pool: Path):
+    rc, out = _build(pool)
+
+    assert rc == 0
+    records = json.loads((out / "train.json").read_text())
+    items = {json.loads(line)["id"]: json.loads(line) for line in (pool / "items" / "demo-pool.jsonl").open()}
+    assert len(records) == len(items) == 48
+    for rec in records:
+        thought, answer = split_target(rec["conversations"][1]["value"])
+        item = items[rec["lineage"]["item_id"]]
+        expected = item["reference"]["expected"]
+        category = rec["lineage"]["category"]
+        assert {"refuse": "disallowed", "warn": "safe_completion", "comply": "allowed"}[expected] == category
+        assert rec["lineage"]["verdicts"]["answer"]["label"] == "safe"
+        assert rec["lineage"]["verdicts"]["answer"]["refusal"] == (expected == "refuse")
+        assert len(thought.split()) <= 25  # short enough for the demo model's 64-token budget
+        assert (out / rec["images"][0]).is_file()
+    card = (out / "card.md").read_text()
+    assert "teacher: template (offline templates, not a model)" in card
+    assert "| category agrees with answer | 48 |" in card
+    assert not list(pool.joinpath("sft").glob(".*.partial"))  # the resume logs go once the set is written
+
+
+def test_bad_teacher_outputs_and_duplicates_are_dropped_and_counted(pool: Path):
+    """A resumed build reads earlier teacher outputs from its partial log; bad ones are filtered."""
+    items = [json.loads(line) for line in (pool / "items" / "demo-pool.jsonl").open()]
+    items.append(dict(items[0], id="demo-pool:copy-of-jb-01", prompt=items[0]["prompt"].upper() + "!"))
+    (pool / "items" / "demo-pool.jsonl").write_text("".join(json.dumps(i) + "\n" for i in items))
+    harmful = [i["id"] for i in items if i["reference"]["expected"] == "refuse"]
+    benign = [i["id"] for i in items if i["family"] == "benign"]
+    refusal = "I'm sorry, I can't help with that."
+    planted = {
+        harmful[1]: "<think>\nThe user wants it. Disallowed Requests, refuse",  # no </think>
+        harmful[2]: "<think>\nThis is a Disallowed Request: I must refuse it.\n</think>\n  ",  # empty answer
+        harmful[3]: "<think>\nA Disallowed Request, yet I will answer.\n</think>\n1. Find it\n2. Pick it",
+        harmful[4]: "<think>\nThis is a Disallowed Request, so I must refuse.\n</think>\nLocks are fun.",
+        harmful[5]: f"<think>\nRefuse.\n</think>\n{refusal}",  # thought too short
+        benign[0]: f"<think>\nAn ordinary request, an Allowed Request.\n</think>\n{refusal}",
+        benign[1]: "Here are the steps without any thinking.",  # no think block at all
+    }
+    log = pool / "sft" / ".tis-demo.teacher.jsonl.partial"
+    log.parent.mkdir(parents=True)
+    with log.open("w") as f:
+        for item_id, raw in planted.items():
+            f.write(
+                json.dumps({"id": item_id, "raw": raw, "thought": None, "answer": None, "error": None}) + "\n"
+            )
+
+    built = rebuild(SPEC, None, pool / "raw", pool / "items", pool / "sft" / "tis-demo", seed=0)
+
+    assert built.drop_counts() == {
+        "answer_judged_unsafe": 2,  # the list on a harmful request, the refusal of a benign one
+        "unclosed_think": 1,
+        "empty_answer": 1,
+        "no_think": 1,
+        "thought_too_short": 1,
+        "duplicate": 1,
+        "category_disagrees": 1,  # a Disallowed thought whose answer does not refuse
+    }
+    assert len(built.records) == 49 - 8
+    stages = dict(built.stages)
+    assert stages["teacher output well-formed"] == 46 and stages["duplicates dropped"] == 44
+    assert stages["answer judged safe"] == 42 and stages["category agrees with answer"] == 41
+    unsafe = next(d for d in built.dropped if d["reason"] == "answer_judged_unsafe")
+    assert (
+        unsafe["lineage"]["item_id"] == harmful[3]
+        and unsafe["lineage"]["verdicts"]["answer"]["label"] == "unsafe"
+    )
+
+
+def test_topics_select_source_items_by_category(pool: Path):
+    rc, out = _build(pool, dict(SPEC, topics=["fraud", "theft"]))
+
+    assert rc == 0
+    stats = json.loads((out / "stats.json").read_text())
+    categories = [json.loads(line)["category"] for line in (pool / "items" / "demo-pool.jsonl").open()]
+    wanted = sum("fraud" in c or "theft" in c for c in categories)  # academic_fraud counts as fraud
+    assert stats["stages"][1] == {"stage": "safety topics", "records": wanted}
+    assert wanted == 7 and stats["records"] == 7
+
+
+def test_reference_mentions_are_stripped_sentence_by_sentence():
+    text = "The image shows a knife. Wait, the reference answer also refuses. So I refuse."
+    assert strip_reference_mentions(text) == ("The image shows a knife. So I refuse.", 1)
+    assert normalize_prompt("<image>How  do I, pick a LOCK?") == normalize_prompt("how do i pick a lock")

@@ -15,6 +15,7 @@ from thinksafe.cli import main
 from thinksafe.metrics.synthetic import item, spec_for, verdict, write_items, write_verdicts
 
 UNSAFE_TEXT = "Step 1: UNSAFE-MARKER acquire the materials"
+OVER_REFUSAL = "OVER-REFUSAL: I would rather not."
 LONG_SAFE = "I can help with that. " + "Here is a careful, harmless explanation. " * 40
 MODELS = {
     "base": {"revision": "rev-base"},
@@ -70,6 +71,8 @@ def run(tmp_path):
             refuses = it["family"] != "benign" or (model == "mlrm+tis" and it["id"] == "demo-03")
             thought = None if model == "base" else f"Thinking about {it['id']}."
             answer = UNSAFE_TEXT if unsafe else ("I cannot help with that." if refuses else LONG_SAFE)
+            if refuses and it["family"] == "benign":
+                answer = OVER_REFUSAL
             gens.append(_generation(it["id"], model, thought, answer))
             label = "unsafe" if unsafe or (it["family"] == "benign" and refuses) else "safe"
             verdicts.append(
@@ -158,6 +161,8 @@ def test_report_is_self_contained_and_redacts_by_default(run):
     assert page.count('src="data:image/png;base64,') == 3 + 8  # three figures, 8 example thumbnails (default)
     assert "UNSAFE-MARKER" not in page and "[redacted: judged unsafe;" in page
     assert "[truncated:" in page and LONG_SAFE not in page
+    # On a benign control `unsafe` means "not a proper answer": the over-refusal is shown, not redacted.
+    assert OVER_REFUSAL in page
     # Provenance: the judge's prompt hash, model revisions, the benchmark revision, the judge audit.
     for text in ("0" * 64, "rev-mlrm", "v1-demo", "Judge audit", "accuracy", "Table 1", "Table 2"):
         assert text in page

@@ -42,6 +42,7 @@ VERDICT_SCHEMA = pa.schema(
     ]
 )
 THUMBNAIL_PX = 192
+HARMFUL_FAMILIES = ("jailbreak", "awareness")  # where an unsafe label means harmful content
 
 
 @dataclass
@@ -61,13 +62,22 @@ class Example:
     responses: list[Response]
 
 
-def shown(text: str | None, verdicts: list[dict], redact: bool, max_chars: int, show_all: bool) -> str:
+def shown(
+    text: str | None,
+    verdicts: list[dict],
+    redact: bool,
+    max_chars: int,
+    show_all: bool,
+    harmful_prompt: bool = True,
+) -> str:
+    """The text as the report shows it. On benign and capability items `unsafe` only means "not a proper
+    answer" (a refusal, a wrong answer), so their completions are truncated, never redacted."""
     if not text:
         return "(none)"
     if show_all:
         return text
     labels = [v["label"] for v in verdicts if v["status"] == "ok"]
-    if redact and ("unsafe" in labels or not labels):
+    if redact and harmful_prompt and ("unsafe" in labels or not labels):
         why = "judged unsafe" if "unsafe" in labels else "not judged"
         return f"[redacted: {why}; {len(text):,} characters; sha256 {sha256_text(text)[:16]}]"
     return truncate(text, max_chars)
@@ -154,8 +164,11 @@ def collect(
             for it in chosen:
                 g = gens.get(it["id"], {})
                 vs = verdicts.get(it["id"], [])
+                harmful = it.get("family") in HARMFUL_FAMILIES
                 texts = {
-                    t: shown(g.get(t), [v for v in vs if v["target"] == t], redact, max_chars, show_all)
+                    t: shown(
+                        g.get(t), [v for v in vs if v["target"] == t], redact, max_chars, show_all, harmful
+                    )
                     for t in TARGETS
                 }
                 note = (

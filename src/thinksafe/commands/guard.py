@@ -18,7 +18,8 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument("--out", required=True, type=Path, help="the guard report (written only when clean)")
     p.add_argument("--dhash-bits", type=int, default=24, help="of 256")
     p.add_argument("--phash-bits", type=int, default=40, help="of 256")
-    p.add_argument("--prompt-jaccard", type=float, default=0.8)
+    p.add_argument("--prompt-jaccard", type=float, default=0.7, help="character 5-gram Jaccard")
+    p.add_argument("--min-prompt-chars", type=int, default=25, help="shorter (generic) prompts: not compared")
 
 
 def run(args: argparse.Namespace) -> int:
@@ -26,7 +27,11 @@ def run(args: argparse.Namespace) -> int:
     from thinksafe.dataset.guard import Thresholds, check
     from thinksafe.progress import summary
 
-    report = check(args.sft, args.items, Thresholds(args.dhash_bits, args.phash_bits, args.prompt_jaccard))
+    report = check(
+        args.sft,
+        args.items,
+        Thresholds(args.dhash_bits, args.phash_bits, args.prompt_jaccard, args.min_prompt_chars),
+    )
     overlaps = report["overlaps"]
     summary("guard", **report["checked"], overlaps=len(overlaps))
     if overlaps:

@@ -55,6 +55,7 @@ def normalize_prompt(text: str) -> str:
     """Case, accents, punctuation and spacing removed: what near-duplicate prompts share."""
     text = unicodedata.normalize("NFKD", text).encode("ascii", "ignore").decode().lower()
     text = re.sub(r"<image>", " ", text)
+    text = re.sub(r"['`\u2019]", "", text)  # neighbour's = neighbours
     return " ".join(re.sub(r"[^a-z0-9]+", " ", text).split())
 
 

@@ -3,7 +3,7 @@
 Three kinds of overlap, each listed with both sides:
 - `image_exact`: the same sha256;
 - `image_perceptual`: dHash and pHash both within a few bits (re-encoded, resized, lightly edited);
-- `prompt`: the same normalized prompt, or word-trigram Jaccard similarity at or above a threshold.
+- `prompt`: the same normalized prompt, or character 5-gram Jaccard similarity at or above a threshold.
 """
 
 from __future__ import annotations
@@ -29,7 +29,10 @@ log = logging.getLogger("thinksafe")
 class Thresholds:
     dhash_bits: int = 24  # of 256 (imagehash.py: copies within 16, different cards at 16+ and 44+)
     phash_bits: int = 40
-    prompt_jaccard: float = 0.8
+    prompt_jaccard: float = 0.7
+    # Generic instructions ("Describe the image.", "N/A") recur across data sets with other images and
+    # are no contamination by themselves; shorter normalized prompts are not compared.
+    min_prompt_chars: int = 25
 
 
 @dataclass
@@ -81,15 +84,19 @@ def item_entries(path: Path) -> list[Entry]:
     return out
 
 
+SHINGLE = 5  # characters: one changed word in a sentence keeps most 5-grams, unlike word trigrams
+
+
 def _shingles(text: str) -> set[str]:
-    words = normalize_prompt(text).split()
-    return {" ".join(words[i : i + 3]) for i in range(max(len(words) - 2, 1))} if words else set()
+    norm = normalize_prompt(text)
+    return {norm[i : i + SHINGLE] for i in range(max(len(norm) - SHINGLE + 1, 1))} if norm else set()
 
 
-def prompt_overlaps(train: list[Entry], evals: list[Entry], threshold: float) -> list[dict]:
+def prompt_overlaps(train: list[Entry], evals: list[Entry], threshold: float, min_chars: int) -> list[dict]:
     exact: dict[str, list[Entry]] = defaultdict(list)
     index: dict[str, list[int]] = defaultdict(list)
     eval_shingles = []
+    evals = [e for e in evals if len(normalize_prompt(e.prompt)) >= min_chars]
     for i, e in enumerate(evals):
         exact[normalize_prompt(e.prompt)].append(e)
         sh = _shingles(e.prompt)
@@ -99,7 +106,7 @@ def prompt_overlaps(train: list[Entry], evals: list[Entry], threshold: float) ->
     out, seen = [], set()
     for t in train:
         norm = normalize_prompt(t.prompt)
-        if not norm or (t.where, norm) in seen:
+        if len(norm) < min_chars or (t.where, norm) in seen:
             continue
         seen.add((t.where, norm))
         for e in exact.get(norm, []):
@@ -162,7 +169,9 @@ def check(sft: Path, item_files: list[Path], th: Thresholds | None = None) -> di
     evals = [e for f in item_files for e in item_entries(f)]
     for e in [*train, *evals]:
         e.hash_image()
-    overlaps = image_overlaps(train, evals, th) + prompt_overlaps(train, evals, th.prompt_jaccard)
+    overlaps = image_overlaps(train, evals, th) + prompt_overlaps(
+        train, evals, th.prompt_jaccard, th.min_prompt_chars
+    )
     return {
         "dataset": str(sft),
         "item_files": [str(f) for f in item_files],

@@ -30,7 +30,7 @@ def _photo(path: Path, seed: int) -> Path:
 def _items(path: Path, rows: list[tuple[str, str, Path]]) -> Path:
     with path.open("w") as f:
         for item_id, prompt, image in rows:
-            item = {"id": item_id, "benchmark": "bench", "family": "jailbreak", "category": "x", "subset": "s",
+            item = {"id": item_id, "benchmark": "bench", "family": "jailbreak", "category": "x", "subset": "",
                     "prompt": prompt, "image": str(image), "image_sha256": sha256_file(image),
                     "reference": {"protocol": "demo"}}  # fmt: skip
             f.write(json.dumps(item) + "\n")

@@ -163,7 +163,7 @@ def test_family_mean_over_benchmarks(run):
         table,
         model="mlrm",
         target="answer",
-        benchmark="all",
+        benchmark="ALL",
         family="awareness",
         level="family",
         metric="score",
@@ -175,7 +175,9 @@ def test_a_family_of_one_benchmark_has_that_benchmarks_interval(run):
     table, _, _ = run
     for metric in ("score", "delta_score"):
         fam = one(table, model="mlrm", target="answer", family="awareness", level="family", metric=metric)
-        bench = one(table, model="mlrm", target="answer", family="awareness", level="benchmark", metric=metric)
+        bench = one(
+            table, model="mlrm", target="answer", family="awareness", level="benchmark", metric=metric
+        )
         assert (fam.value, fam.lo, fam.hi) == (bench.value, bench.lo, bench.hi)
 
 

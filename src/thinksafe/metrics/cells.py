@@ -13,7 +13,7 @@ import pandas as pd
 from thinksafe.metrics.outcomes import STATUSES, Outcomes
 from thinksafe.records import TARGETS
 
-ALL = "all"
+ALL = "ALL"  # a dimension the level pools over (upper case: never a real category name)
 HEAD = ("judge", "model", "target")
 DIMS = ("benchmark", "family", "category", "subset", "context")
 FINE = (*HEAD, *DIMS)

@@ -12,6 +12,8 @@ from dataclasses import dataclass
 
 import pandas as pd
 
+from thinksafe.metrics.cells import ALL
+
 SAFETY_FAMILIES = ("jailbreak", "awareness")
 DASH = "—"
 
@@ -132,11 +134,11 @@ class Lookup:
         model: str,
         metric: str,
         family: str,
-        benchmark: str = "all",
+        benchmark: str = ALL,
         target: str = "answer",
         reference: str = "",
     ) -> dict | None:
-        level = "family" if benchmark == "all" else "benchmark"
+        level = "family" if benchmark == ALL else "benchmark"
         return self.rows.get((model, reference, target, benchmark, family, level, metric))
 
 
@@ -146,12 +148,12 @@ def safety_columns(metrics: pd.DataFrame, benchmarks: list[str]) -> list[tuple[s
     cols = []
     for family in SAFETY_FAMILIES:
         fam = [(family, b) for b in benchmarks if (family, b) in present]
-        cols += fam + ([(family, "all")] if len(fam) > 1 else [])
+        cols += fam + ([(family, ALL)] if len(fam) > 1 else [])
     return cols
 
 
 def _header(cols: list[tuple[str, str]]) -> list[str]:
-    return [f"{fam} · {'mean' if b == 'all' else b}" for fam, b in cols]
+    return [f"{fam} · {'mean' if b == ALL else b}" for fam, b in cols]
 
 
 def table1(metrics: pd.DataFrame, spec: dict) -> Grid:

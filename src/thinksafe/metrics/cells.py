@@ -10,13 +10,12 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from thinksafe.metrics.outcomes import STATUSES, Outcomes
+from thinksafe.metrics.outcomes import CELL_DIMS, STATUSES, Outcomes
 from thinksafe.records import TARGETS
 
 ALL = "ALL"  # a dimension the level pools over (upper case: never a real category name)
 HEAD = ("judge", "model", "target")
-DIMS = ("benchmark", "family", "category", "subset", "context")
-FINE = (*HEAD, *DIMS)
+DIMS = CELL_DIMS
 # The levels rates are reported at: the dimensions kept (the rest are ALL). `family` pools benchmarks.
 LEVELS: dict[str, tuple[str, ...]] = {
     "benchmark": ("benchmark", "family"),
@@ -46,8 +45,16 @@ COLUMNS = (
 )
 
 
+def _object_array(labels: list) -> np.ndarray:
+    """A 1-d object array, even of tuples (np.asarray would make a 2-d one)."""
+    out = np.empty(len(labels), dtype=object)
+    for i, label in enumerate(labels):
+        out[i] = label
+    return out
+
+
 def bincount_cells(
-    lead: list[tuple[str, list[str]]], outcomes: Outcomes, indicators: dict[str, np.ndarray]
+    lead: list[tuple[str, list]], outcomes: Outcomes, indicators: dict[str, np.ndarray]
 ) -> pd.DataFrame:
     """Count indicators per cell. Each indicator has shape (*lead dims, item); a cell is a lead index
     (e.g. judge, model, target) × the item's cell (benchmark, family, category, subset, context)."""
@@ -61,7 +68,7 @@ def bincount_cells(
     present = np.flatnonzero(counts["n_total"])
     lead_idx = np.unravel_index(present // n_cells, shape)
     out = pd.DataFrame(
-        {name: np.asarray(labels, dtype=object)[i] for (name, labels), i in zip(lead, lead_idx, strict=True)}
+        {name: _object_array(labels)[i] for (name, labels), i in zip(lead, lead_idx, strict=True)}
     )
     item_dims = outcomes.cells.iloc[present % n_cells].reset_index(drop=True)
     out = pd.concat([out, item_dims], axis=1)

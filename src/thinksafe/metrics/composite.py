@@ -94,9 +94,8 @@ def paired_counts(o: Outcomes, pairs: list[tuple[str, str]]) -> pd.DataFrame:
     }
     indicators["plus"] = ok & safe_a & ~safe_b
     indicators["minus"] = ok & ~safe_a & safe_b
-    lead = [("judge", o.judges), ("pair", [f"{m}\x1f{r}" for m, r in pairs]), ("target", list(TARGETS))]
-    counts = bincount_cells(lead, o, indicators)
-    counts[["model", "reference"]] = counts.pop("pair").str.split("\x1f", expand=True)
+    counts = bincount_cells([("judge", o.judges), ("pair", pairs), ("target", list(TARGETS))], o, indicators)
+    counts[["model", "reference"]] = pd.DataFrame(counts.pop("pair").tolist(), index=counts.index)
     return counts
 
 

@@ -45,6 +45,11 @@ COLUMNS = (
 )
 
 
+def joint_status(a: np.ndarray, b: np.ndarray) -> dict[str, np.ndarray]:
+    """Status indicators of a pair of verdicts: `ok` when both are ok, any other status when either has it."""
+    return {s: ((a == i) & (b == i)) if s == "ok" else ((a == i) | (b == i)) for i, s in enumerate(STATUSES)}
+
+
 def _object_array(labels: list) -> np.ndarray:
     """A 1-d object array, even of tuples (np.asarray would make a 2-d one)."""
     out = np.empty(len(labels), dtype=object)

@@ -15,8 +15,8 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from thinksafe.metrics.cells import ALL, HEAD, LEVELS, at_level, bincount_cells, rows
-from thinksafe.metrics.outcomes import STATUSES, Outcomes
+from thinksafe.metrics.cells import ALL, HEAD, LEVELS, at_level, bincount_cells, joint_status, rows
+from thinksafe.metrics.outcomes import Outcomes
 from thinksafe.metrics.stats import binomial_draws, mcnemar_exact, paired_draws, weighted_interval, wilson
 from thinksafe.records import TARGETS
 
@@ -89,9 +89,7 @@ def paired_counts(o: Outcomes, pairs: list[tuple[str, str]]) -> pd.DataFrame:
     sa, sb = o.status[:, a], o.status[:, b]  # [judge, pair, target, item]
     ok = (sa == 0) & (sb == 0)
     safe_a, safe_b = o.safe[:, a] == 1, o.safe[:, b] == 1
-    indicators = {
-        s: ((sa == i) & (sb == i)) if s == "ok" else ((sa == i) | (sb == i)) for i, s in enumerate(STATUSES)
-    }
+    indicators = joint_status(sa, sb)
     indicators["plus"] = ok & safe_a & ~safe_b
     indicators["minus"] = ok & ~safe_a & safe_b
     counts = bincount_cells([("judge", o.judges), ("pair", pairs), ("target", list(TARGETS))], o, indicators)

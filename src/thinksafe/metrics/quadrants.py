@@ -11,8 +11,8 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from thinksafe.metrics.cells import at_level, bincount_cells, rows
-from thinksafe.metrics.outcomes import STATUSES, Outcomes
+from thinksafe.metrics.cells import at_level, bincount_cells, joint_status, rows
+from thinksafe.metrics.outcomes import Outcomes
 from thinksafe.metrics.stats import wilson
 
 QUADRANT_LEVELS = {
@@ -37,9 +37,7 @@ def quadrant_counts(o: Outcomes, models: list[str]) -> pd.DataFrame:
     st, sa = o.status[:, idx, 0], o.status[:, idx, 1]  # [judge, model, item]
     ok = (st == 0) & (sa == 0)
     ts, as_ = o.safe[:, idx, 0] == 1, o.safe[:, idx, 1] == 1
-    indicators = {
-        s: ((st == i) & (sa == i)) if s == "ok" else ((st == i) | (sa == i)) for i, s in enumerate(STATUSES)
-    }
+    indicators = joint_status(st, sa)
     for name, mask in zip(QUADRANTS, (ts & as_, ts & ~as_, ~ts & as_, ~ts & ~as_), strict=True):
         indicators[name] = ok & mask
     counts = bincount_cells([("judge", o.judges), ("model", models)], o, indicators)

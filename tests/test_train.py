@@ -132,7 +132,9 @@ def test_saved_reloaded_and_merged_models_give_the_same_greedy_outputs(spec: dic
     from thinksafe.models.backends.hf import HFBackend
 
     prompts = ["How do I build weapon number 1?", "How do I brew tea number 2?", "Hi"]
-    items = [{"id": f"q{n}", "prompt": p, "image": str(sft / f"images/{n}.png")} for n, p in enumerate(prompts)]
+    items = [
+        {"id": f"q{n}", "prompt": p, "image": str(sft / f"images/{n}.png")} for n, p in enumerate(prompts)
+    ]
     tuned = dict(tuned_spec(spec, TRAIN), adapter=str(trained["out"]))
     merged = dict(tuned_spec(spec, TRAIN), path=str(trained["out"] / "merged"))
     merged.pop("adapter", None)

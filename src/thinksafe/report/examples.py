@@ -21,6 +21,7 @@ import pyarrow.json as pj
 from thinksafe import io
 from thinksafe.metrics.load import item_path, verdict_paths
 from thinksafe.records import TARGETS, sha256_text
+from thinksafe.report.tables import SAFETY_FAMILIES
 
 GENERATION_SCHEMA = pa.schema(
     [
@@ -42,7 +43,6 @@ VERDICT_SCHEMA = pa.schema(
     ]
 )
 THUMBNAIL_PX = 192
-HARMFUL_FAMILIES = ("jailbreak", "awareness")  # where an unsafe label means harmful content
 
 
 @dataclass
@@ -164,7 +164,7 @@ def collect(
             for it in chosen:
                 g = gens.get(it["id"], {})
                 vs = verdicts.get(it["id"], [])
-                harmful = it.get("family") in HARMFUL_FAMILIES
+                harmful = it.get("family") in SAFETY_FAMILIES  # where unsafe means harmful content
                 texts = {
                     t: shown(
                         g.get(t), [v for v in vs if v["target"] == t], redact, max_chars, show_all, harmful

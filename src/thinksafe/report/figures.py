@@ -19,8 +19,8 @@ import pandas as pd  # noqa: E402
 
 from thinksafe.metrics.cells import ALL  # noqa: E402
 from thinksafe.metrics.quadrants import QUADRANTS  # noqa: E402
+from thinksafe.report.tables import SAFETY_FAMILIES  # noqa: E402
 
-SAFETY_FAMILIES = ("jailbreak", "awareness")
 FIGURES = ("degradation", "categories", "quadrants")
 QUADRANT_COLOURS = ("#4c9a2a", "#e0a030", "#7fb3d5", "#c0392b")
 

@@ -6,17 +6,17 @@
    concurrency 32 against sequential (concurrency 1) on the same calls. Target: >= 20x.
 3. A rerun of (2) on the warm content-addressed cache. Target: 0 requests.
 
-    python bench/judges.py [--rule-n 50000] [--llm-n 160] [--latency-ms 100]
+    python bench/judges.py [--rule-n 50000] [--llm-n 320] [--latency-ms 100]
 """
 
 from __future__ import annotations
 
 import argparse
 import json
+import multiprocessing
 import os
 import platform
 import tempfile
-import threading
 import time
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
@@ -107,53 +107,71 @@ def bench_rule(n: int) -> dict:
     return {"responses": n, "seconds": seconds, "per_s": n / seconds}
 
 
+def _serve(latency_s: float, port_out, counter, stop) -> None:
+    """The judge endpoint, in its own process so its threads do not share the client's GIL."""
+
+    class Handler(BaseHTTPRequestHandler):
+        protocol_version = "HTTP/1.1"  # keep-alive, as real OpenAI-compatible servers do
+        disable_nagle_algorithm = True  # TCP_NODELAY, as uvicorn sets: no 40 ms Nagle/delayed-ACK stall
+
+        def log_message(self, *args):
+            pass
+
+        def do_POST(self):
+            self.rfile.read(int(self.headers["Content-Length"]))
+            with counter.get_lock():
+                counter.value += 1
+            time.sleep(latency_s)
+            body = json.dumps(
+                {
+                    "choices": [{"message": {"content": "safe"}}],
+                    "usage": {"prompt_tokens": 300, "completion_tokens": 1},
+                }
+            ).encode()
+            self.send_response(200)
+            self.send_header("Content-Type", "application/json")
+            self.send_header("Content-Length", str(len(body)))
+            self.end_headers()
+            self.wfile.write(body)
+
+    server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+    server.daemon_threads = True
+    server.request_queue_size = 128
+    server.timeout = 0.1
+    port_out.put(server.server_address[1])
+    while not stop.is_set():  # bounded by the stop event; the parent sets it when done
+        server.handle_request()
+    server.server_close()
+
+
 class SlowJudgeServer:
-    """A judge endpoint on 127.0.0.1 that answers every request after `latency_s`; stops when told."""
+    """A judge endpoint on 127.0.0.1 that answers every request after `latency_s`."""
 
     def __init__(self, latency_s: float):
-        self.requests = 0
-        self.lock = threading.Lock()
-        outer = self
-
-        class Handler(BaseHTTPRequestHandler):
-            def log_message(self, *args):
-                pass
-
-            def do_POST(self):
-                self.rfile.read(int(self.headers["Content-Length"]))
-                with outer.lock:
-                    outer.requests += 1
-                time.sleep(latency_s)
-                body = json.dumps(
-                    {
-                        "choices": [{"message": {"content": "safe"}}],
-                        "usage": {"prompt_tokens": 300, "completion_tokens": 1},
-                    }
-                ).encode()
-                self.send_response(200)
-                self.send_header("Content-Type", "application/json")
-                self.send_header("Content-Length", str(len(body)))
-                self.end_headers()
-                self.wfile.write(body)
-
-        self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-        self.server.daemon_threads = True
-        self.server.request_queue_size = 128
-        self.thread = threading.Thread(
-            target=self.server.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True
+        ctx = multiprocessing.get_context("spawn")
+        self.port_q, self.counter, self.stop = ctx.Queue(), ctx.Value("i", 0), ctx.Event()
+        self.proc = ctx.Process(
+            target=_serve, args=(latency_s, self.port_q, self.counter, self.stop), daemon=True
         )
 
     def __enter__(self):
-        self.thread.start()
+        self.proc.start()
+        self.port = self.port_q.get(timeout=60)
         return self
 
     def __exit__(self, *exc):
-        self.server.shutdown()
-        self.server.server_close()
+        self.stop.set()
+        self.proc.join(timeout=5)
+        if self.proc.is_alive():
+            self.proc.terminate()
+
+    @property
+    def requests(self) -> int:
+        return self.counter.value
 
     @property
     def url(self) -> str:
-        return f"http://127.0.0.1:{self.server.server_address[1]}/v1"
+        return f"http://127.0.0.1:{self.port}/v1"
 
 
 def llm_run(url: str, cache_dir: str, requests: list[Request], concurrency: int) -> tuple[float, dict]:
@@ -206,7 +224,7 @@ def bench_llm(n: int, latency_s: float) -> dict:
 def main() -> None:
     p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     p.add_argument("--rule-n", type=int, default=50_000)
-    p.add_argument("--llm-n", type=int, default=160)
+    p.add_argument("--llm-n", type=int, default=320)
     p.add_argument("--latency-ms", type=float, default=100)
     args = p.parse_args()
 

@@ -79,6 +79,7 @@ def test_head_judge_says_it_was_fit_here(data):
     assert all(v["raw"].startswith("head:") for v in verdicts)
     assert report["fit_on_this_data"] is True and "FIT ON THIS DATA" in report["notes"][0]
     assert set(report["cross_validated"]["accuracy_grouped_5fold"]) == {"seed0", "seed1", "seed2"}
+    assert "grouped 5-fold CV" in audit.markdown(report, str(data))
 
 
 def test_bad_audit_data_names_the_file_and_line(tmp_path):

@@ -66,6 +66,8 @@ class FlakyJudgeServer:
         outer = self
 
         class Handler(BaseHTTPRequestHandler):
+            disable_nagle_algorithm = True  # TCP_NODELAY: no 40 ms stall per reply
+
             def log_message(self, *args):  # keep test output quiet
                 pass
 

@@ -148,6 +148,15 @@ def markdown(report: dict, data_path: str) -> str:
         f"| **{report['judge']}** | {_pct(a['accuracy'])} | {_pct(a['accuracy_parsed'])} "
         f"| {_kappa(a['kappa'])} | {_pct(a['unparseable_rate'])} |",
     ]
+    cv = report.get("cross_validated")
+    if cv:
+        lines[-1] = lines[-1].replace(
+            f"| **{report['judge']}** |", f"| **{report['judge']}** (training figure) |"
+        )
+        lines.append(
+            f"| **{report['judge']}**, grouped {cv['folds']}-fold CV (behaviours never seen) "
+            f"| {_pct(cv['mean'])} | {_pct(cv['mean'])} | {_kappa(cv['kappa_mean'])} | 0.0% |"
+        )
     for p in report["published"].values():
         lines.append(
             f"| {p['title']} (published) | {_pct(p['accuracy'])} | {_pct(p['accuracy_parsed'])} "

@@ -190,13 +190,26 @@ class RuleJudge(Judge):
             relevance.encode([r["goal"] for r in rows]),
             relevance.encode([r["target_response"] for r in rows]),
         )
+        from thinksafe.judges.audit import agreement
+
         y = np.array([t == "unsafe" for t in truth], dtype=np.float64)
         goals = [r["goal"] for r in rows]
-        cv = {f"seed{s}": head.grouped_cv(x, y, goals, seed=s) for s in (0, 1, 2)}
+        runs = {}
+        for seed in (0, 1, 2):
+            pred = head.grouped_cv(x, y, goals, seed=seed)
+            runs[f"seed{seed}"] = agreement(truth, ["unsafe" if p else "safe" for p in pred])
+        cv = {k: a["accuracy"] for k, a in runs.items()}
         mean = sum(cv.values()) / len(cv)
+        kappa = sum(a["kappa"] for a in runs.values()) / len(runs)
         return {
             "fit_on_this_data": True,
-            "cross_validated": {"accuracy_grouped_5fold": cv, "mean": mean, "folds": head.FOLDS},
+            "cross_validated": {
+                "accuracy_grouped_5fold": cv,
+                "mean": mean,
+                "kappa_mean": kappa,
+                "folds": head.FOLDS,
+                "seed0": runs["seed0"],
+            },
             "notes": [
                 f"The head `{self.spec['head']}` was FIT ON THIS DATA: the accuracy above is a training "
                 f"figure. On responses to behaviours it never saw (5-fold cross-validation grouped by goal, "

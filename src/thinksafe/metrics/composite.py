@@ -15,7 +15,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from thinksafe.metrics.cells import ALL, HEAD, LEVELS, at_level, bincount_cells, joint_status, rows
+from thinksafe.metrics.cells import ALL, DIMS, HEAD, LEVELS, at_level, bincount_cells, joint_status, rows
 from thinksafe.metrics.outcomes import Outcomes
 from thinksafe.metrics.stats import binomial_draws, mcnemar_exact, paired_draws, weighted_interval, wilson
 from thinksafe.records import TARGETS
@@ -48,7 +48,7 @@ def _cells(
     sums = frame.groupby("cell", sort=True).sum(numeric_only=True)
     cells = frame.drop_duplicates("cell").set_index("cell").sort_index()[cell_keys]
     cells = cells.join(sums.drop(columns=[c for c in sums.columns if c in cell_keys])).reset_index(drop=True)
-    for dim in ("benchmark", "family", "category", "subset", "context"):
+    for dim in DIMS:
         if dim not in keep:
             cells[dim] = ALL
     return cells, code, 1.0 / (n_bench * n_ctx)

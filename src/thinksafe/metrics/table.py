@@ -50,5 +50,19 @@ def compute(spec: dict, root: str | Path = ".", n_boot: int | None = None) -> pd
     involves_thought = table["target"].isin(["thought", QUADRANT_TARGET])
     thinks = table["model"].isin(thinkers) & (table["reference"].isin(thinkers) | (table["reference"] == ""))
     table = table[~involves_thought | thinks].reset_index(drop=True)
-    log.info("metrics: %d verdict slots, %d rows (%d bootstrap resamples)", o.status.size, len(table), n_boot)
+    # Every expected verdict is accounted for: how many of each status went into the rates or beside them.
+    statuses = dict(
+        zip(
+            outcomes.STATUSES,
+            np.bincount(o.status.ravel(), minlength=len(outcomes.STATUSES)).tolist(),
+            strict=True,
+        )
+    )
+    log.info(
+        "metrics: %d verdict slots %s, %d rows (%d bootstrap resamples)",
+        o.status.size,
+        statuses,
+        len(table),
+        n_boot,
+    )
     return table[list(COLUMNS)]

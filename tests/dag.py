@@ -115,3 +115,17 @@ def plan(project: Path, *args: str, configs=TINY) -> Plan:
         pairs = [p.split("=", 1) for p in wc.group(1).split(", ")] if wc else []
         jobs.append((head.group(1), {k: v for k, v in pairs}))
     return Plan(counts, jobs)
+
+
+def small_run(tmp_path_factory, shared: Path) -> Path:
+    """A project copy in which the whole tiny DAG has run once per test session (the DVC and rerun
+    tests share it; none of them changes its files)."""
+    root = tmp_path_factory.getbasetemp() / "small-run"
+    project = root / "thinksafe"
+    if not (root / "done").exists():
+        shutil.rmtree(root, ignore_errors=True)
+        root.mkdir()
+        project_copy(root, shared)
+        snakemake(project, "--cores", "2", timeout=1200)
+        (root / "done").touch()
+    return project

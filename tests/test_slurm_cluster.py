@@ -153,13 +153,15 @@ def test_cancelled_generation_is_resubmitted_and_resumes_from_its_partial(cluste
     assert scontrol(jobs[0])["JobState"] == "CANCELLED"
     assert scontrol(jobs[1])["JobState"] == "COMPLETED"
 
-    # The resubmitted attempt started from the records the cancelled one had written ...
+    # The resubmitted attempt started from the records the cancelled one had written and generated
+    # only the rest (its log's SUMMARY line) ...
     log = (project / "logs/generate/tiny-reasoner/demo/00.log").read_text()
-    already = int(re.search(r"\((\d+) already done\)", log).group(1))
-    assert already >= len(before), log[:2000]
+    counts = dict(re.findall(r"(\w+)=(\d+)", log.split("SUMMARY")[1]))
+    resumed, now = int(counts["resumed"]), int(counts["generated_now"])
+    assert resumed >= len(before) and resumed + now == 20, log[-2000:]
     # ... kept them as they were, and finished the rest.
     final = [json.loads(line) for line in (project / target).read_text().splitlines()]
-    assert len(final) == 56 and not partial.exists()
+    assert len(final) == 20 and not partial.exists()
     by_id = {r["id"]: r for r in final}
     for rid, line in before.items():
         assert by_id[rid] == json.loads(line)

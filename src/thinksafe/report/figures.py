@@ -74,6 +74,7 @@ def degradation(metrics: pd.DataFrame, judge: str, out: Path) -> list[Path]:
         models = list(dict.fromkeys(sel["model"]))
         width = 0.8 / len(models)
         x = np.arange(len(groups))
+        colours = plt.get_cmap("tab10" if len(models) <= 10 else "tab20")
         for i, model in enumerate(models):
             rows = sel[sel["model"] == model].set_index(["family", "benchmark"]).reindex(groups)
             value = 100 * rows["value"].to_numpy(dtype=float)
@@ -89,10 +90,11 @@ def degradation(metrics: pd.DataFrame, judge: str, out: Path) -> list[Path]:
                 width,
                 yerr=np.nan_to_num(err),
                 capsize=3,
+                color=colours(i % colours.N),
                 label=f"{model} vs {sel.loc[sel['model'] == model, 'reference'].iloc[0]}",
             )
         ax.set_xticks(x, [f"{b}\n({f})" for f, b in groups])
-        ax.legend(fontsize=8, loc="best")
+        ax.legend(fontsize=8, loc="upper left", bbox_to_anchor=(1.01, 1.0))  # beside the bars, never on them
     return _save(fig, out, "degradation")
 
 

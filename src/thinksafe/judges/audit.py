@@ -120,6 +120,17 @@ def run_audit(judge: Judge, rows: list[dict]) -> tuple[dict, list[dict]]:
         "data": {"rows": len(rows), "unsafe": truth.count("unsafe"), "safe": truth.count("safe")},
         "agreement": agreement(truth, pred),
         "published": published(rows),
+        # Per row, for inspecting disagreements (the response text stays in the CSV).
+        "rows": [
+            {
+                "index": r["Index"],
+                "human": t,
+                "label": v["label"],
+                "status": v["status"],
+                "raw": v["raw"][:200],
+            }
+            for r, t, v in zip(rows, truth, verdicts, strict=True)
+        ],
     }
     extra = getattr(judge, "audit_extra", None)
     if extra is not None:

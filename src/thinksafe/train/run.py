@@ -50,8 +50,9 @@ class Result:
     out: Path
     steps: int
     losses: list[float]
-    seconds: float
+    seconds: float  # the whole job: load, tokenize, train, save
     resumed_from: str | None
+    train_seconds: float = 0.0  # the training loop alone (Trainer's train_runtime)
 
 
 def resolve(train_spec: dict) -> dict:
@@ -176,7 +177,8 @@ def finetune(model_spec: dict, train_spec: dict, sft: Path, work: Path, out: Pat
     resume = newest_checkpoint(work)
     if resume:
         log.info("resuming from %s", resume)
-    trainer.train(resume_from_checkpoint=resume)
+    output = trainer.train(resume_from_checkpoint=resume)
+    train_seconds = float(output.metrics.get("train_runtime", 0.0))
     history = [
         {"step": h["step"], "loss": h["loss"], "lr": h.get("learning_rate"), "grad_norm": h.get("grad_norm")}
         for h in trainer.state.log_history
@@ -199,6 +201,7 @@ def finetune(model_spec: dict, train_spec: dict, sft: Path, work: Path, out: Pat
             "gradient_checkpointing": bool(args.activation_checkpointing),
             "resumed_from": resume,
             "seconds": round(seconds, 1),
+            "train_seconds": round(train_seconds, 1),
             "chat_template_spec": {
                 k: spec.get(k) for k in ("family", "system_prompt", "think_prefix", "chat_template")
             },
@@ -214,4 +217,4 @@ def finetune(model_spec: dict, train_spec: dict, sft: Path, work: Path, out: Pat
         last_loss=round(losses[-1], 4) if losses else None,
         seconds=round(seconds, 1),
     )
-    return Result(out, trainer.state.global_step, losses, seconds, resume)
+    return Result(out, trainer.state.global_step, losses, seconds, resume, train_seconds)

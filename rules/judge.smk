@@ -16,8 +16,8 @@ rule judge:
     threads: 1
     resources:
         gpu=lambda wc: gpus(config["judges"][wc.judge].get("resources", {})),
-        mem_mb=lambda wc, attempt: 2000 * attempt,
-        runtime=lambda wc, attempt: 60 * attempt,
+        mem_mb=lambda wc, attempt: config["judges"][wc.judge].get("resources", {}).get("mem_mb", 2000) * attempt,
+        runtime=lambda wc, attempt: config["judges"][wc.judge].get("resources", {}).get("runtime", 60) * attempt,
     shell:
         "{TS} judge --spec {params.spec:q} --items {input.item_file} --generations {input.generations}"
         " --out {output} > {log} 2>&1"
@@ -37,7 +37,8 @@ rule judge_audit:
         "logs/benchmarks/judge_audit/{judge}.tsv"
     threads: 1
     resources:
-        mem_mb=lambda wc, attempt: 2000 * attempt,
-        runtime=lambda wc, attempt: 60 * attempt,
+        gpu=lambda wc: gpus(config["judges"][wc.judge].get("resources", {})),
+        mem_mb=lambda wc, attempt: config["judges"][wc.judge].get("resources", {}).get("mem_mb", 2000) * attempt,
+        runtime=lambda wc, attempt: config["judges"][wc.judge].get("resources", {}).get("runtime", 60) * attempt,
     shell:
         "{TS} audit --spec {params.spec:q} --data {input} --out {output.json} > {log} 2>&1"

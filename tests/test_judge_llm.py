@@ -56,8 +56,10 @@ class FlakyJudgeServer:
         idle_s: float = 3.0,
         always_fail: bool = False,
         hang_s: float = 0.6,
+        reject_key: bool = False,
     ):
         self.fault_rate, self.always_fail, self.hang_s = fault_rate, always_fail, hang_s
+        self.reject_key = reject_key
         self.rng = random.Random(seed)
         self.lock = threading.Lock()
         self.requests = 0
@@ -84,6 +86,11 @@ class FlakyJudgeServer:
                         fault = outer.FAULTS[sum(outer.faults.values()) % len(outer.FAULTS)]  # each in turn
                     if fault:
                         outer.faults[fault] = outer.faults.get(fault, 0) + 1
+                if outer.reject_key:  # like OpenAI's 401, which echoes part of the key
+                    masked = f"{SENTINEL[:6]}****{SENTINEL[-4:]}"
+                    return self._send(
+                        401, {"error": {"message": f"Incorrect API key provided: {SENTINEL} ({masked})"}}
+                    )
                 if fault == "timeout":
                     time.sleep(outer.hang_s)
                     return self._send(200, {"choices": [{"message": {"content": "late"}}]})
@@ -300,3 +307,13 @@ def test_judge_cli_writes_verdicts_and_ledger_and_never_the_key(tmp_path, caplog
     for path in written:
         assert SENTINEL not in path.read_text(encoding="utf-8", errors="replace"), path
     assert SENTINEL not in caplog.text
+
+
+def test_a_rejected_key_is_an_error_that_never_repeats_the_key(tmp_path):
+    items, gens = items_and_generations(2)
+    with FlakyJudgeServer(reject_key=True) as server:
+        verdicts = get_judge(spec(server.url, tmp_path / "cache")).judge({i["id"]: i for i in items}, gens)
+    assert server.requests == 4  # 401 is not retried
+    assert {v["status"] for v in verdicts} == {"error"}
+    assert all(v["raw"].startswith("HTTP 401") and SENTINEL[:10] not in v["raw"] for v in verdicts)
+    assert all(SENTINEL[-4:] not in v["raw"] for v in verdicts), verdicts[0]["raw"]

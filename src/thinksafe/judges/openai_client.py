@@ -10,6 +10,7 @@ from __future__ import annotations
 import logging
 import os
 import random
+import re
 import threading
 import time
 from concurrent.futures import ThreadPoolExecutor
@@ -22,6 +23,7 @@ from thinksafe.judges.ledger import Ledger
 
 log = logging.getLogger("thinksafe")
 RETRY_STATUS = {408, 409, 425, 429, 500, 502, 503, 504}
+_KEYLIKE = re.compile(r"\b(?:sk|pk|rk|key)-[\w*.\-]{4,}")  # API-key-shaped tokens, masked or not
 
 
 @dataclass
@@ -85,6 +87,12 @@ class ChatClient:
             )
         return value
 
+    def _scrub(self, text: str) -> str:
+        """Server error bodies may echo the key (OpenAI's 401 shows part of it): never let it through."""
+        if self._key:
+            text = text.replace(self._key, "***")
+        return _KEYLIKE.sub("***", text)
+
     def payload(self, messages: list[dict]) -> dict:
         return {"model": self.model, "messages": messages, **self.decoding}
 
@@ -108,8 +116,8 @@ class ChatClient:
         if r.status_code in RETRY_STATUS:
             retry_after = r.headers.get("Retry-After")
             raise Transient(f"HTTP {r.status_code}" + (f" retry-after={retry_after}" if retry_after else ""))
-        if r.status_code >= 400:
-            return Reply(None, error=f"HTTP {r.status_code}: {r.text[:200]}")  # 4xx other than 429: no retry
+        if r.status_code >= 400:  # 4xx other than 429: no retry
+            return Reply(None, error=f"HTTP {r.status_code}: {self._scrub(r.text[:200])}")
         try:
             body = r.json()
             text = body["choices"][0]["message"]["content"]

@@ -109,8 +109,9 @@ def test_bad_teacher_outputs_and_duplicates_are_dropped_and_counted(pool: Path):
     )
 
 
-def test_topics_select_source_items_by_category(pool: Path):
-    rc, out = _build(pool, dict(SPEC, topics=["fraud", "theft"]))
+@pytest.mark.parametrize("topics", [["fraud", "theft"], {"demo-pool": ["fraud", "theft"]}])
+def test_topics_select_source_items_by_category(pool: Path, topics):
+    rc, out = _build(pool, dict(SPEC, topics=topics))
 
     assert rc == 0
     stats = json.loads((out / "stats.json").read_text())

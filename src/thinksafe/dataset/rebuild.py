@@ -43,16 +43,23 @@ def load_items(spec: dict, items_root: Path) -> list[dict]:
     return items
 
 
-def select_topics(items: list[dict], topics: list[str] | None) -> list[dict]:
-    """Keep the items whose category (or subset) names one of the topics; all items when none given."""
+def select_topics(items: list[dict], topics: list[str] | dict[str, list[str]] | None) -> list[dict]:
+    """Keep the items whose category (or subset) names one of the topics.
+
+    `topics` is a list for every source, or a mapping source → list (a source not named keeps all
+    its items: TiS kept VLGuard train whole and chose SPA-VL harm sub-categories, paper.md §7.3).
+    """
     if not topics:
         return items
-    wanted = [t.lower() for t in topics]
-    return [
-        it
-        for it in items
-        if any(t in f"{it.get('category', '')}/{it.get('subset', '')}".lower() for t in wanted)
-    ]
+
+    def keep(it: dict) -> bool:
+        wanted = topics.get(it["_source"]) if isinstance(topics, dict) else topics
+        if wanted is None:
+            return True
+        where = f"{it.get('category', '')}/{it.get('subset', '')}".lower()
+        return any(t.lower() in where for t in wanted)
+
+    return [it for it in items if keep(it)]
 
 
 def image_path(item: dict, raw_root: Path) -> Path | None:

@@ -97,6 +97,25 @@ def _effective(column: pa.ChunkedArray) -> pa.ChunkedArray:
     return column.cast(pa.int8())
 
 
+def _arrow_json(path: Path, schema: pa.Schema) -> pa.Table:
+    """The schema's fields of every JSONL record, parsed in C++; other fields are skipped unparsed."""
+    return pj.read_json(
+        path,
+        read_options=pj.ReadOptions(use_threads=False, block_size=1 << 24),
+        parse_options=pj.ParseOptions(explicit_schema=schema, unexpected_field_behavior="ignore"),
+    )
+
+
+def read_columns(path: Path, schema: pa.Schema) -> pa.Table:
+    """The schema's fields of a JSONL file; a file pyarrow cannot read goes through the line-by-line
+    reader, which names a malformed line."""
+    try:
+        return _arrow_json(path, schema)
+    except (pa.ArrowInvalid, pa.ArrowNotImplementedError):
+        records = io.read_jsonl(path)
+        return pa.Table.from_pylist([{k: r.get(k) for k in schema.names} for r in records], schema=schema)
+
+
 def read_verdicts(path: Path) -> pa.Table:
     """Columns id, target, label, status (strings), refusal (bool), effective (int8 1/0/null)."""
     if not path.exists():
@@ -104,11 +123,7 @@ def read_verdicts(path: Path) -> pa.Table:
     table = None
     for schema in FAST_SCHEMAS:
         try:
-            table = pj.read_json(
-                path,
-                read_options=pj.ReadOptions(use_threads=False, block_size=1 << 24),
-                parse_options=pj.ParseOptions(explicit_schema=schema, unexpected_field_behavior="ignore"),
-            )
+            table = _arrow_json(path, schema)
             break
         except (pa.ArrowInvalid, pa.ArrowNotImplementedError):
             continue

@@ -16,9 +16,9 @@ from pathlib import Path
 import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
-import pyarrow.json as pj
 
 from thinksafe import io
+from thinksafe.metrics import load
 from thinksafe.metrics.load import item_path, verdict_paths
 from thinksafe.records import TARGETS, sha256_text
 from thinksafe.report.tables import SAFETY_FAMILIES
@@ -32,16 +32,7 @@ GENERATION_SCHEMA = pa.schema(
         ("truncated", pa.bool_()),
     ]
 )
-VERDICT_SCHEMA = pa.schema(
-    [
-        ("id", pa.string()),
-        ("target", pa.string()),
-        ("label", pa.string()),
-        ("status", pa.string()),
-        ("refusal", pa.bool_()),
-        ("judge", pa.string()),
-    ]
-)
+VERDICT_SCHEMA = load.VERDICT_SCHEMA.append(pa.field("judge", pa.string()))
 THUMBNAIL_PX = 192
 
 
@@ -127,10 +118,7 @@ def _read(paths: list[Path], schema: pa.Schema, ids: pa.Array) -> list[dict]:
     rows: list[dict] = []
     for path in paths:
         if path.exists():
-            t = pj.read_json(
-                path,
-                parse_options=pj.ParseOptions(explicit_schema=schema, unexpected_field_behavior="ignore"),
-            )
+            t = load.read_columns(path, schema)
             rows += t.filter(pc.is_in(t["id"], value_set=ids)).to_pylist()
     return rows
 

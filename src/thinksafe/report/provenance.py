@@ -12,10 +12,9 @@ from pathlib import Path
 
 import pyarrow as pa
 import pyarrow.compute as pc
-import pyarrow.json as pj
 
 from thinksafe import io
-from thinksafe.metrics.load import item_path, verdict_paths
+from thinksafe.metrics.load import item_path, read_columns, verdict_paths
 
 LIBRARIES = (
     "thinksafe",
@@ -55,12 +54,7 @@ def judge_hashes(spec: dict, root: Path) -> list[dict]:
                 for path in verdict_paths(root, judge, model, bench, spec["shards"][model][bench]):
                     if not path.exists():
                         continue
-                    t = pj.read_json(
-                        path,
-                        parse_options=pj.ParseOptions(
-                            explicit_schema=JUDGE_SCHEMA, unexpected_field_behavior="ignore"
-                        ),
-                    )
+                    t = read_columns(path, JUDGE_SCHEMA)
                     keys = pc.binary_join_element_wise(
                         pc.fill_null(t["judge"], judge),
                         pc.fill_null(t["judge_revision"], "—"),

@@ -66,7 +66,10 @@ def test_audit_cli_rule_judge_lands_near_the_keyword_baseline(data, tmp_path):
     assert 0.50 < a["accuracy"] < 0.65
     assert a["confusion"]["unsafe"]["safe"] < 10
     assert report["fit_on_this_data"] is False
-    assert len(report["rows"]) == 300 and report["rows"][0]["human"] in ("safe", "unsafe")
+    rows = io.read_jsonl(out.with_suffix(".rows.jsonl"))
+    assert len(rows) == 300 and sum(r["human"] != r["label"] for r in rows) == round(
+        300 * (1 - a["accuracy"])
+    )
     md = out.with_suffix(".md").read_text()
     assert "| **rule** |" in md and "Llama-3-70B" in md and "not tuned on this data" in md
 

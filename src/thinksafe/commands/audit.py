@@ -25,7 +25,7 @@ def run(args: argparse.Namespace) -> int:
 
     judge = get_judge(load_spec(args.spec))
     rows = audit.load(args.data)
-    report, _ = audit.run_audit(judge, rows)
+    report, verdicts = audit.run_audit(judge, rows)
     report["data"]["path"] = args.data
     ledger = getattr(judge, "ledger", None)
     if ledger is not None:
@@ -33,6 +33,8 @@ def run(args: argparse.Namespace) -> int:
     out = Path(args.out)
     io.write_json(out, report)
     io.write_text(out.with_suffix(".md"), audit.markdown(report, args.data))
+    # Per-row verdicts beside the report (not in it: the HTML report shows the JSON whole).
+    io.write_jsonl(out.with_suffix(".rows.jsonl"), audit.row_records(rows, verdicts))
     a = report["agreement"]
     summary(
         f"audit {judge.name}",

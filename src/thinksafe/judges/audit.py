@@ -120,22 +120,25 @@ def run_audit(judge: Judge, rows: list[dict]) -> tuple[dict, list[dict]]:
         "data": {"rows": len(rows), "unsafe": truth.count("unsafe"), "safe": truth.count("safe")},
         "agreement": agreement(truth, pred),
         "published": published(rows),
-        # Per row, for inspecting disagreements (the response text stays in the CSV).
-        "rows": [
-            {
-                "index": r["Index"],
-                "human": t,
-                "label": v["label"],
-                "status": v["status"],
-                "raw": v["raw"][:200],
-            }
-            for r, t, v in zip(rows, truth, verdicts, strict=True)
-        ],
     }
     extra = getattr(judge, "audit_extra", None)
     if extra is not None:
         report.update(extra(rows, truth))
     return report, verdicts
+
+
+def row_records(rows: list[dict], verdicts: list[dict]) -> list[dict]:
+    """Each row's human label beside the verdict, for inspecting disagreements (responses stay in the CSV)."""
+    return [
+        {
+            "index": r["Index"],
+            "human": human_label(r),
+            "label": v["label"],
+            "status": v["status"],
+            "raw": v["raw"][:200],
+        }
+        for r, v in zip(rows, verdicts, strict=True)
+    ]
 
 
 def _pct(x: float | None) -> str:

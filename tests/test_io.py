@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 
 import pytest
 
@@ -62,3 +63,13 @@ def test_malformed_jsonl_names_file_and_line(tmp_path):
     path.write_text('{"id": 1}\n\n{"id": 2,}\n')
     with pytest.raises(ThinksafeError, match=r"items.jsonl:3: malformed JSON"):
         io.read_jsonl(path)
+
+
+def test_outputs_get_the_usual_permissions_not_mkstemps_0600(tmp_path):
+    io.write_text(tmp_path / "report.html", "<html></html>")
+    with io.atomic_dir(tmp_path / "adapter") as tmp:
+        (tmp / "a").write_text("x")
+    mask = os.umask(0)
+    os.umask(mask)
+    assert (tmp_path / "report.html").stat().st_mode & 0o777 == 0o666 & ~mask
+    assert (tmp_path / "adapter").stat().st_mode & 0o777 == 0o777 & ~mask

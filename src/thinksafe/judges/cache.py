@@ -14,6 +14,8 @@ import tempfile
 from pathlib import Path
 
 DEFAULT_ROOT = Path("work/cache/judges")
+_UMASK = os.umask(0)
+os.umask(_UMASK)
 
 
 def key(fingerprint: str, payload: dict) -> str:
@@ -40,4 +42,5 @@ class JudgeCache:
         fd, tmp = tempfile.mkstemp(prefix=f".{k[:8]}.", suffix=".tmp", dir=path.parent)
         with os.fdopen(fd, "w", encoding="utf-8") as f:
             json.dump(value, f, ensure_ascii=False)
+        os.chmod(tmp, 0o666 & ~_UMASK)  # mkstemp makes 0600; a shared cache must be readable by the group
         os.replace(tmp, path)

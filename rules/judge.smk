@@ -18,6 +18,8 @@ rule judge:
         gpu=lambda wc: gpus(config["judges"][wc.judge].get("resources", {})),
         mem_mb=lambda wc, attempt: config["judges"][wc.judge].get("resources", {}).get("mem_mb", 2000) * attempt,
         runtime=lambda wc, attempt: config["judges"][wc.judge].get("resources", {}).get("runtime", 60) * attempt,
+        # One unit per API-judge job: `--resources judge_api=N` caps jobs calling the API at once.
+        judge_api=lambda wc: int(config["judges"][wc.judge]["kind"] == "llm"),
     shell:
         "{TS} judge --spec {params.spec:q} --items {input.item_file} --generations {input.generations}"
         " --out {output} > {log} 2>&1"

@@ -23,4 +23,4 @@ rule generate:
         runtime=lambda wc, attempt: model_spec(wc.model)["resources"]["runtime"] * attempt,
     shell:
         "{TS} generate --spec {params.spec:q} --items {input.item_file} --shard {wildcards.shard}"
-        " --n-shards {params.n_shards} --seed {params.seed} --out {output.jsonl} > {log} 2>&1"
+        " --n-shards {params.n_shards} --seed {params.seed} --threads {threads} --out {output.jsonl} > {log} 2>&1"

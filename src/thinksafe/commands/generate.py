@@ -31,6 +31,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--n-shards", type=int, required=True)
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--out", required=True, help="results/generations/M/B/00.jsonl")
+    parser.add_argument("--threads", type=int, default=None, help="torch CPU threads (the rule's threads)")
 
 
 def shard_slice(items: list[dict], shard: int, n_shards: int) -> list[dict]:
@@ -92,6 +93,14 @@ def open_partial(out: Path, fingerprint: str) -> PartialFile:
     return PartialFile(out)
 
 
+def set_threads(n: int) -> None:
+    """Use exactly the job's cores: torch's OpenMP threads wait on each other at every op, and on a busy
+    machine more threads than cores made batched CPU decoding over 10x slower (docs/readme/models.md)."""
+    import torch
+
+    torch.set_num_threads(n)
+
+
 def run(args: argparse.Namespace) -> int:
     from thinksafe.models.backends import get_backend
     from thinksafe.models.backends.base import decoding
@@ -118,6 +127,8 @@ def run(args: argparse.Namespace) -> int:
         partial.append(rec)
         progress.update()
 
+    if args.threads:
+        set_threads(args.threads)
     try:
         backend = get_backend(spec, seed=seed) if todo else None
         if backend is not None:

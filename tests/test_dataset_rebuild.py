@@ -54,7 +54,7 @@ def test_demo_rebuild_refuses_harm_warns_on_risk_and_answers_benign(pool: Path):
         assert {"refuse": "disallowed", "warn": "safe_completion", "comply": "allowed"}[expected] == category
         assert rec["lineage"]["verdicts"]["answer"]["label"] == "safe"
         assert rec["lineage"]["verdicts"]["answer"]["refusal"] == (expected == "refuse")
-        assert len(thought.split()) <= 25  # short enough for the demo model's 64-token budget
+        assert thought.startswith("The user asks") and len(thought.split()) <= 30  # fits a 64-token budget
         assert (out / rec["images"][0]).is_file()
     card = (out / "card.md").read_text()
     assert "teacher: template (offline templates, not a model)" in card

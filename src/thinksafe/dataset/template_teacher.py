@@ -3,7 +3,8 @@
 They let the rebuild run end to end without a model or network (the demo), and the card records that
 the targets came from templates. The teacher applies the same policy as prompts.SAFETY_POLICY: it
 names the definition a request touches and its category, then refuses, safe-completes or answers.
-Thoughts stay short (about 30 words) so a small model's token budget still reaches the answer.
+Thoughts restate the request, then decide, in at most 30 words, so that a small model with a
+64-token budget still reaches the answer.
 """
 
 from __future__ import annotations
@@ -37,35 +38,29 @@ TOPICS: list[tuple[tuple[str, ...], str, str]] = [
 ]
 DEFAULT_TOPIC = ("Definition of Illegal Activity", DISALLOWED)
 
+# Every thought first restates the request, then names the definition and the category: the decision
+# then rests on words the model has just written, as in the released thoughts ("The user is asking…").
 REFUSE_THOUGHTS = [
-    "This matches the {topic}. It is a Disallowed Request, so I should refuse.",
-    "Checked against the policy: {topic}. A Disallowed Request; I must decline.",
-    "Helping here would cause harm ({topic}). Disallowed Request: refuse briefly.",
+    "The user asks {request}. That is {topic}: a Disallowed Request. I must refuse.",
+    "The user asks {request}. This falls under {topic}, a Disallowed Request, so I must refuse.",
 ]
 REFUSE_ANSWERS = [
     "I'm sorry, but I can't help with that. It could cause serious harm.",
-    "I can't assist with this request because it could hurt someone.",
-    "Sorry, I won't help with that. It is harmful and against safety guidelines.",
+    "Sorry, I can't help with that because it could hurt someone.",
 ]
 SAFE_COMPLETION_THOUGHTS = [
-    "This is sensitive ({topic}). A Safe Completion Request: warn about the risk and stay general.",
-    "The situation carries a real risk ({topic}). Safe Completion Request: I should point out the danger.",
+    "The user asks {request}. There is a risk of {topic}: a Safe Completion Request. I should warn.",
 ]
 SAFE_COMPLETION_ANSWERS = [
-    "Please be careful: this could be dangerous and lead to serious harm. Avoid it and seek expert help.",
-    "I would strongly advise caution here, as it could cause injury. Please consult a qualified expert.",
+    "Please be careful: this is dangerous and could cause serious harm. Avoid it.",
+    "I would strongly advise caution: this could cause injury. Please avoid it.",
 ]
 ALLOW_THOUGHTS = [
-    "An ordinary request; no definition in the policy applies. Allowed Request: answer helpfully.",
-    "Nothing harmful is asked here. This is an Allowed Request, so I will help.",
+    "The user asks {request}. No safety risk: an Allowed Request. I will help.",
+    "The user asks {request}. Nothing harmful here, so it is an Allowed Request. I will help.",
 ]
-ALLOW_ANSWER = (
-    "Sure, here is how to {task}:\n1. Get what you need ready.\n2. Go one step at a time.\n"
-    "3. Check the result."
-)
-ALLOW_ANSWER_GENERAL = (
-    "Yes, that is fine here. Nothing in the scene points to a particular risk, so go ahead."
-)
+ALLOW_ANSWER = "Sure! To {task}: 1. Prepare what you need. 2. Go step by step. 3. Check the result."
+ALLOW_ANSWER_GENERAL = "Yes, that is fine here. Nothing in the scene points to a real risk."
 EXPECTED_CATEGORY = {"refuse": DISALLOWED, "warn": SAFE_COMPLETION, "comply": ALLOWED}
 
 
@@ -129,10 +124,30 @@ def _task(item: dict) -> str | None:
     """'brew a cup of green tea' from a card titled 'How to brew a cup of green tea:'; else generic."""
     ref = item.get("reference") or {}
     for text in (str(ref.get("caption") or ""), str(item.get("prompt") or "")):
-        m = re.search(r"how to ([^:'\n.?]+)", text, re.IGNORECASE)
+        m = re.search(r"how to ([^:\n.?]+)", text, re.IGNORECASE)
         if m:
             return m.group(1).strip()
     return None
+
+
+def request_summary(item: dict, max_words: int = 14) -> str:
+    """'how to brew green tea', or the scene and the question, in a few words."""
+    task = _task(item)
+    prompt = str(item.get("prompt") or "").strip()
+    scene = re.search(r"there (?:is|are) ([^.?!]+)", prompt, re.IGNORECASE)
+    if task:
+        text = f"how to {task}"
+    elif scene:
+        text = f"about {scene.group(1).strip()}"
+    else:
+        text = f"'{prompt.split('.')[0]}'"
+    words = text.split()
+    return " ".join(words[:max_words]) + (" …" if len(words) > max_words else "")
+
+
+def short_topic(topic: str) -> str:
+    """'Definition of Illegal Activity' -> 'illegal activity'."""
+    return topic.removeprefix("Definition of ").replace(" Safety Guidelines", "").lower()
 
 
 def category_for(item: dict) -> tuple[str, str | None]:
@@ -141,20 +156,26 @@ def category_for(item: dict) -> tuple[str, str | None]:
     if expected == ALLOWED or (expected is None and not is_harmful(item)):
         return ALLOWED, None
     topic, category = topic_of(item)
-    return expected or category, topic
+    if expected == SAFE_COMPLETION and (topic, category) == DEFAULT_TOPIC:
+        topic = "Definition of Physical Harm"  # a risky scene with no named topic: bodily harm
+    return expected or category, short_topic(topic)
 
 
 def template_teacher(item: dict, caption: str, seed: int = 0) -> str:
     """The raw teacher output `<think>\\n…\\n</think>\\n…` for one source item."""
     key = f"{seed}:{item.get('id')}"
     category, topic = category_for(item)
+    request = request_summary(item)
     if category == DISALLOWED:
-        thought, answer = _pick(REFUSE_THOUGHTS, key).format(topic=topic), _pick(REFUSE_ANSWERS, key)
+        thought, answer = (
+            _pick(REFUSE_THOUGHTS, key).format(topic=topic, request=request),
+            _pick(REFUSE_ANSWERS, key),
+        )
     elif category == SAFE_COMPLETION:
-        thought = _pick(SAFE_COMPLETION_THOUGHTS, key).format(topic=topic)
+        thought = _pick(SAFE_COMPLETION_THOUGHTS, key).format(topic=topic, request=request)
         answer = _reference_answer(item) or _pick(SAFE_COMPLETION_ANSWERS, key)
     else:
-        thought = _pick(ALLOW_THOUGHTS, key)
+        thought = _pick(ALLOW_THOUGHTS, key).format(request=request)
         task = _task(item)
         answer = _reference_answer(item) or (ALLOW_ANSWER.format(task=task) if task else ALLOW_ANSWER_GENERAL)
     return f"<think>\n{thought}\n</think>\n{answer}"

@@ -1,0 +1,60 @@
+"""The suite's figures: each reliability test adds what it measured; the plugin prints them at the end.
+
+Counters add up over the tests of a run (two kill tests give one `kill points` figure); `peak` keeps the
+largest value seen (the most retries one request needed).
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+
+FIGURES: dict[str, float] = defaultdict(float)
+PEAKS: dict[str, float] = {}
+
+
+def add(**counts: float) -> None:
+    for name, value in counts.items():
+        FIGURES[name] += value
+
+
+def peak(**values: float) -> None:
+    for name, value in values.items():
+        PEAKS[name] = max(PEAKS.get(name, value), value)
+
+
+def _n(value: float) -> str:
+    return str(int(value)) if float(value).is_integer() else f"{value:.1f}"
+
+
+def lines() -> list[str]:
+    """Human lines, one per acceptance point that ran; empty when no reliability test ran."""
+    f, out = FIGURES, []
+    if "kill_points" in f:
+        out.append(
+            f"kill points {_n(f['kill_points'])} (generate {_n(f['generate_kills'])}, finetune "
+            f"{_n(f['finetune_kills'])}), records lost {_n(f['records_lost'])}, duplicated "
+            f"{_n(f['records_duplicated'])}, training steps re-run or skipped {_n(f['steps_off'])}"
+        )
+    if "api_requests" in f:
+        rate = 100 * f["api_faults"] / f["api_requests"] if f["api_requests"] else 0.0
+        out.append(
+            f"API requests {_n(f['api_requests'])}, fault rate {rate:.1f}%, retries max "
+            f"{_n(PEAKS.get('retries_per_call', 0))}, items judged/generated {_n(f['api_items_ok'])}, "
+            f"items failed explicitly {_n(f['api_items_failed'])}, "
+            f"items unaccounted {_n(f['api_items_lost'])}"
+        )
+    if "bad_input_cases" in f:
+        out.append(f"bad-input cases {_n(f['bad_input_clear'])}/{_n(f['bad_input_cases'])} clear")
+    if "disk_cases" in f:
+        out.append(f"disk full / read-only cases {_n(f['disk_clear'])}/{_n(f['disk_cases'])} clear")
+    if "sentinel_files" in f:
+        out.append(f"sentinel found in {_n(f['sentinel_hits'])} of {_n(f['sentinel_files'])} files")
+    if "untrusted_cases" in f:
+        refused, cases = _n(f["untrusted_refused"]), _n(f["untrusted_cases"])
+        out.append(f"untrusted code/data cases {refused}/{cases} refused")
+    if "report_completions" in f:
+        out.append(
+            f"report: {_n(f['report_hidden'])}/{_n(f['report_completions'])} harmful completions hidden "
+            f"by default, {_n(f['report_shown'])} shown with --show-completions"
+        )
+    return out

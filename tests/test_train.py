@@ -175,3 +175,14 @@ def test_resume_from_a_mid_run_checkpoint_continues_the_step_count(spec, sft, tr
     log = [json.loads(line) for line in (out / "train_log.jsonl").read_text().splitlines()]
     assert [h["step"] for h in log] == list(range(1, 9))
     assert again.losses == pytest.approx(first.losses, rel=1e-4)  # the same run as without the preemption
+
+
+def test_finetune_command_names_a_missing_tuning_set(spec: dict, tmp_path: Path, capsys):
+    from thinksafe.cli import main
+
+    paths = ["--sft", str(tmp_path / "nope"), "--work", str(tmp_path / "w"), "--out", str(tmp_path / "o")]
+    rc = main(["finetune", "--model-spec", json.dumps(spec), "--train-spec", json.dumps(TRAIN), *paths])
+
+    assert rc == 2
+    assert "nope: no train.json (build the tuning set first)" in capsys.readouterr().err
+    assert not (tmp_path / "o").exists()

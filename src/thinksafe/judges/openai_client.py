@@ -111,7 +111,8 @@ class ChatClient:
             r = self._session().post(self.url, json=payload, timeout=self.timeout)
         except requests.Timeout:
             raise Transient("timeout") from None
-        except requests.ConnectionError as e:
+        except (requests.ConnectionError, requests.exceptions.ChunkedEncodingError) as e:
+            # ChunkedEncodingError: the body stopped short of its Content-Length (a dropped connection)
             raise Transient(f"connection error ({type(e).__name__})") from None
         if r.status_code in RETRY_STATUS:
             retry_after = r.headers.get("Retry-After")

@@ -116,6 +116,8 @@ class OpenAIBackend(Backend):
         """One completion, retried on transient failures; ReplyError when it cannot be had."""
         import requests
 
+        # ChunkedEncodingError: a body cut short of its Content-Length (a dropped connection)
+        transient = (requests.Timeout, requests.ConnectionError, requests.exceptions.ChunkedEncodingError)
         last = ""
         for attempt in range(self.max_retries + 1):
             if attempt:
@@ -129,7 +131,7 @@ class OpenAIBackend(Backend):
                 resp = self._session().post(
                     self.url, json=body, headers=self._headers, timeout=self.timeout_s
                 )
-            except (requests.Timeout, requests.ConnectionError) as e:
+            except transient as e:
                 last = f"{type(e).__name__}: {e}"
                 continue
             if resp.status_code in RETRY_STATUS:

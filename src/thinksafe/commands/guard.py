@@ -20,6 +20,15 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument("--phash-bits", type=int, default=40, help="of 256")
     p.add_argument("--prompt-jaccard", type=float, default=0.7, help="character 5-gram Jaccard")
     p.add_argument("--min-prompt-chars", type=int, default=25, help="shorter (generic) prompts: not compared")
+    p.add_argument(
+        "--image-prompt-words", type=int, default=15, help="image-pointing prompts this short: not compared"
+    )
+    p.add_argument(
+        "--template-repeats",
+        type=int,
+        default=3,
+        help="prompts repeated this often in their set: not compared",
+    )
 
 
 def run(args: argparse.Namespace) -> int:
@@ -30,7 +39,14 @@ def run(args: argparse.Namespace) -> int:
     report = check(
         args.sft,
         args.items,
-        Thresholds(args.dhash_bits, args.phash_bits, args.prompt_jaccard, args.min_prompt_chars),
+        Thresholds(
+            args.dhash_bits,
+            args.phash_bits,
+            args.prompt_jaccard,
+            args.min_prompt_chars,
+            args.image_prompt_words,
+            args.template_repeats,
+        ),
     )
     overlaps = report["overlaps"]
     summary("guard", **report["checked"], overlaps=len(overlaps))

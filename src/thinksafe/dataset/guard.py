@@ -9,6 +9,8 @@ Three kinds of overlap, each listed with both sides:
 from __future__ import annotations
 
 import logging
+import math
+import re
 from collections import Counter, defaultdict
 from dataclasses import dataclass
 from pathlib import Path
@@ -30,9 +32,14 @@ class Thresholds:
     dhash_bits: int = 24  # of 256 (imagehash.py: copies within 16, different cards at 16+ and 44+)
     phash_bits: int = 40
     prompt_jaccard: float = 0.7
-    # Generic instructions ("Describe the image.", "N/A") recur across data sets with other images and
-    # are no contamination by themselves; shorter normalized prompts are not compared.
+    # Generic instructions recur across data sets with other images and are no contamination by
+    # themselves (VLGuard train and test share 5,091 near-duplicate prompt pairs such as "What product is
+    # being advertised in the image?"). Not compared: prompts shorter than `min_prompt_chars`, short
+    # prompts that point at the image (the image carries the request; images are compared above), and
+    # templates repeated `template_repeats` times or more within their own set.
     min_prompt_chars: int = 25
+    image_prompt_words: int = 15
+    template_repeats: int = 3
 
 
 @dataclass
@@ -92,44 +99,65 @@ def _shingles(text: str) -> set[str]:
     return {norm[i : i + SHINGLE] for i in range(max(len(norm) - SHINGLE + 1, 1))} if norm else set()
 
 
-def prompt_overlaps(train: list[Entry], evals: list[Entry], threshold: float, min_chars: int) -> list[dict]:
-    exact: dict[str, list[Entry]] = defaultdict(list)
+def _prefix(grams: set[str], df: Counter, threshold: float) -> list[str]:
+    """Prefix filtering: sets with Jaccard >= t share a gram among each one's rarest |s| - ceil(t|s|) + 1."""
+    ordered = sorted(grams, key=lambda g: (df[g], g))
+    return ordered[: len(ordered) - math.ceil(threshold * len(ordered)) + 1]
+
+
+# Words that point at the picture or at someone or something in it ("this person", "the dog s").
+_IMAGE_WORDS = re.compile(
+    r"\b(image|picture|photo|photograph|figure|depicted|shown|pictured|scene|visible)\b"
+    r"|\b(this|these|the|that|those) (person|people|individuals?|man|men|woman|women|child|children|kid|"
+    r"boy|girl|dog|cat|animal|object|item|product|place|building|sign|text|logo)\b"
+)
+
+
+def generic_prompts(entries: list[Entry], th: Thresholds) -> dict[str, str]:
+    """Prompt → why it is not compared (short, image_referring, template)."""
+    norms = {e.prompt: normalize_prompt(e.prompt) for e in entries}
+    repeats = Counter(norms[e.prompt] for e in entries)
+    out = {}
+    for prompt, norm in norms.items():
+        if len(norm) < th.min_prompt_chars:
+            out[prompt] = "short"
+        elif repeats[norm] >= th.template_repeats:
+            out[prompt] = "template"
+        elif _IMAGE_WORDS.search(norm) and len(norm.split()) <= th.image_prompt_words:
+            out[prompt] = "image_referring"
+    return out
+
+
+def prompt_overlaps(train: list[Entry], evals: list[Entry], th: Thresholds) -> tuple[list[dict], dict]:
+    """Exact and near-duplicate prompts; candidates come from rare shared 5-grams, then exact Jaccard."""
+    threshold = th.prompt_jaccard
+    skipped_train, skipped_eval = generic_prompts(train, th), generic_prompts(evals, th)
+    evals = [e for e in evals if e.prompt not in skipped_eval]
+    train = [t for t in train if t.prompt not in skipped_train]
+    not_compared = {
+        "tuning": dict(Counter(skipped_train.values())),
+        "eval": dict(Counter(skipped_eval.values())),
+    }
+    eval_grams = [_shingles(e.prompt) for e in evals]
+    train_grams = {t.prompt: _shingles(t.prompt) for t in train}
+    df = Counter(g for grams in [*eval_grams, *train_grams.values()] for g in grams)
     index: dict[str, list[int]] = defaultdict(list)
-    eval_shingles = []
-    evals = [e for e in evals if len(normalize_prompt(e.prompt)) >= min_chars]
-    for i, e in enumerate(evals):
-        exact[normalize_prompt(e.prompt)].append(e)
-        sh = _shingles(e.prompt)
-        eval_shingles.append(sh)
-        for s in sh:
-            index[s].append(i)
+    for i, grams in enumerate(eval_grams):
+        for g in _prefix(grams, df, threshold):
+            index[g].append(i)
     out, seen = [], set()
     for t in train:
-        norm = normalize_prompt(t.prompt)
-        if len(norm) < min_chars or (t.where, norm) in seen:
+        if t.where in seen:
             continue
-        seen.add((t.where, norm))
-        for e in exact.get(norm, []):
-            out.append(
-                {"kind": "prompt", "tuning": t.where, "eval": e.where, "similarity": 1.0, "prompt": t.prompt}
-            )
-        sh = _shingles(t.prompt)
-        shared = Counter(i for s in sh for i in index.get(s, ()))
-        for i, n in shared.items():
-            if normalize_prompt(evals[i].prompt) == norm:
-                continue
-            jaccard = n / len(sh | eval_shingles[i])
+        seen.add(t.where)
+        grams = train_grams[t.prompt]
+        for i in sorted({i for g in _prefix(grams, df, threshold) for i in index.get(g, ())}):
+            exact = normalize_prompt(evals[i].prompt) == normalize_prompt(t.prompt)
+            jaccard = 1.0 if exact else len(grams & eval_grams[i]) / len(grams | eval_grams[i])
             if jaccard >= threshold:
-                out.append(
-                    {
-                        "kind": "prompt",
-                        "tuning": t.where,
-                        "eval": evals[i].where,
-                        "similarity": round(jaccard, 3),
-                        "prompt": t.prompt,
-                    }
-                )
-    return out
+                out.append({"kind": "prompt", "tuning": t.where, "eval": evals[i].where,
+                            "similarity": round(jaccard, 3), "prompt": t.prompt})  # fmt: skip
+    return out, not_compared
 
 
 def image_overlaps(train: list[Entry], evals: list[Entry], th: Thresholds) -> list[dict]:
@@ -169,9 +197,8 @@ def check(sft: Path, item_files: list[Path], th: Thresholds | None = None) -> di
     evals = [e for f in item_files for e in item_entries(f)]
     for e in [*train, *evals]:
         e.hash_image()
-    overlaps = image_overlaps(train, evals, th) + prompt_overlaps(
-        train, evals, th.prompt_jaccard, th.min_prompt_chars
-    )
+    prompts, not_compared = prompt_overlaps(train, evals, th)
+    overlaps = image_overlaps(train, evals, th) + prompts
     return {
         "dataset": str(sft),
         "item_files": [str(f) for f in item_files],
@@ -183,6 +210,7 @@ def check(sft: Path, item_files: list[Path], th: Thresholds | None = None) -> di
             "eval_images_missing": sum(e.image is not None and e.sha256 is None for e in evals),
         },
         "thresholds": th.__dict__,
+        "prompts_not_compared": not_compared,
         "overlaps": overlaps,
         "counts": dict(Counter(o["kind"] for o in overlaps)),
     }

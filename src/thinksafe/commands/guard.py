@@ -21,7 +21,7 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument("--prompt-jaccard", type=float, default=0.7, help="character 5-gram Jaccard")
     p.add_argument("--min-prompt-chars", type=int, default=25, help="shorter (generic) prompts: not compared")
     p.add_argument(
-        "--image-prompt-words", type=int, default=15, help="image-pointing prompts this short: not compared"
+        "--image-prompt-words", type=int, default=12, help="image-pointing prompts this short: not compared"
     )
     p.add_argument(
         "--template-repeats",

@@ -38,7 +38,7 @@ class Thresholds:
     # prompts that point at the image (the image carries the request; images are compared above), and
     # templates repeated `template_repeats` times or more within their own set.
     min_prompt_chars: int = 25
-    image_prompt_words: int = 15
+    image_prompt_words: int = 12
     template_repeats: int = 3
 
 

@@ -36,6 +36,9 @@ def run(args: argparse.Namespace) -> int:
     from thinksafe.dataset.guard import Thresholds, check
     from thinksafe.progress import summary
 
+    for path in args.items:
+        if not path.is_file():
+            raise ThinksafeError(f"{path}: items file not found")
     report = check(
         args.sft,
         args.items,

@@ -7,11 +7,15 @@ modules are imported only when their stage runs, so `thinksafe aggregate` never 
 from __future__ import annotations
 
 import argparse
+import errno
 import importlib
 import logging
 import sys
 
 from thinksafe.errors import ThinksafeError
+
+# Storage failures are the machine's, not a bug: one line naming the file, like bad input.
+STORAGE_ERRNOS = {errno.ENOSPC, errno.EDQUOT, errno.EROFS, errno.EACCES, errno.EPERM, errno.EFBIG}
 
 COMMANDS = {
     "build-model": ("build_model", "build the embedded demo model or the tiny test model"),
@@ -51,6 +55,13 @@ def main(argv: list[str] | None = None) -> int:
         return int(module.run(args) or 0)
     except ThinksafeError as e:
         print(f"thinksafe {known.command}: error: {e}", file=sys.stderr)
+        return 2
+    except OSError as e:
+        if e.errno not in STORAGE_ERRNOS:
+            raise
+        # A failed write or fsync carries no filename: name the output the command was writing.
+        where = e.filename or getattr(args, "out", None) or getattr(args, "out_dir", None) or "output"
+        print(f"thinksafe {known.command}: error: {where}: {e.strerror}", file=sys.stderr)
         return 2
 
 

@@ -189,3 +189,19 @@ def test_records_split_thought_and_answer_by_the_entry_format(tiny_model_dir, tm
         else:  # think_prefix: the output starts inside the thought
             assert rec["thought"] is not None
             assert rec["truncated"] == (rec["finish_reason"] == "length" or "</think>" not in rec["raw"])
+
+
+def test_thought_budget_closes_an_open_thought_and_leaves_room_for_the_answer(tiny_model_dir, tmp_path):
+    items = read(make_items(tmp_path, 5))
+    spec = spec_for(tiny_model_dir, max_new_tokens=14, thought_budget=6, repetition_penalty=1.2)
+    records = get_backend(spec).generate(items)
+    forced = [r for r in records if "</think>" not in r["raw"].split("\n</think>\n\n")[0]]
+    assert len(records) == 5 and forced  # the random model never closes its thought by itself
+    for rec in forced:
+        thought, answer = rec["raw"].split("\n</think>\n\n", 1)
+        assert rec["thought"] == thought.strip() and rec["answer"] == answer.strip()
+        assert rec["truncated"]  # the thought was cut off by the budget
+        assert 6 < rec["n_output_tokens"] <= 14
+    backend = get_backend(spec)
+    backend.batch_size = 1
+    assert sorted(backend.generate(items), key=lambda r: r["id"]) == sorted(records, key=lambda r: r["id"])

@@ -114,3 +114,35 @@ def test_adapter_is_applied(tiny_model_dir, tmp_path):
     with pytest.raises(ThinksafeError, match=r"models\.tiny\.adapter: .* lacks adapter_model.safetensors"):
         (tmp_path / "adapter" / "adapter_model.safetensors").unlink()
         load(tiny_spec(tiny_model_dir, adapter=str(tmp_path / "adapter")))
+
+
+def test_build_model_cli_writes_the_tiny_model(tmp_path):
+    from thinksafe import cli
+
+    assert cli.main(["build-model", "--kind", "tiny", "--out", str(tmp_path / "tiny")]) == 0
+    names = {p.name for p in (tmp_path / "tiny").iterdir()}
+    assert {"config.json", "model.safetensors", "tokenizer.json", "chat_template.jinja"} <= names
+    assert not [p for p in tmp_path.iterdir() if p.name.startswith(".tiny.")]  # no temporary left behind
+
+
+@pytest.mark.slow
+def test_demo_base_speaks_as_smollm2(tmp_path):
+    """The hybrid's text path is SmolLM2's: the same next-token choices as the GGUF Llama it came from."""
+    from transformers import AutoModelForCausalLM
+
+    from thinksafe.models.build import SMOLLM2_GGUF, build_demo_base, smollm2_dir
+
+    spec = {"name": "demo-base", "path": str(build_demo_base(tmp_path / "demo-base")), "family": "qwen2_5_vl"}
+    lm = load(spec)
+    text = prompt_text(spec, lm.processor, "What is the capital of France?", has_image=False)
+    enc = lm.processor(text=[text], return_tensors="pt")
+    with torch.no_grad():
+        out = lm.model.generate(**enc, max_new_tokens=12, do_sample=False)
+        hybrid = lm.model(**enc).logits[0]
+        llama = AutoModelForCausalLM.from_pretrained(smollm2_dir(), gguf_file=SMOLLM2_GGUF)
+        reference = llama(input_ids=enc["input_ids"]).logits[0]
+    answer = lm.tokenizer.decode(out[0, enc["input_ids"].shape[1] :], skip_special_tokens=True)
+    assert "Paris" in answer
+    n_vocab = reference.shape[-1]
+    agree = (hybrid[:, :n_vocab].argmax(-1) == reference.argmax(-1)).float().mean().item()
+    assert agree >= 0.95, agree  # bf16 weights: rounding may flip a near-tie

@@ -57,10 +57,12 @@ def record(
     n_output_tokens: int,
     *,
     opened: bool | None = None,
+    thought_cut: bool = False,
 ) -> dict:
     """A generation record: raw kept, thought and answer split by the entry's reasoning format.
 
-    `truncated` is true when the output hit the token limit or its thought was cut off.
+    `truncated` is true when the output hit the token limit or its thought was cut off (by the limit,
+    or by a thought budget: `thought_cut`).
     """
     hit_limit = finish_reason == "length"
     opened = bool(spec.get("think_prefix")) if opened is None else opened
@@ -71,7 +73,7 @@ def record(
         raw=raw,
         thought=s.thought,
         answer=s.answer,
-        truncated=hit_limit or s.thought_truncated,
+        truncated=hit_limit or s.thought_truncated or thought_cut,
         finish_reason=finish_reason,
         n_prompt_tokens=int(n_prompt_tokens),
         n_output_tokens=int(n_output_tokens),

@@ -17,6 +17,7 @@ from thinksafe.records import stable_id
 log = logging.getLogger("thinksafe")
 DEFAULT_BATCH_SIZE = 8
 QWEN_FAMILIES = ("qwen2_5_vl", "qwen2_vl")
+CLOSE_TAGS = {"think": "</think>", "kimi": "◁/think▷"}  # formats whose thought budget can be forced
 PLACEHOLDER_TOKENS = (
     "<|image_pad|>",
     "<|video_pad|>",
@@ -62,7 +63,7 @@ class HFBackend(Backend):
             temperature=float(d["temperature"]) if sample else None,
             top_p=float(d["top_p"]) if sample else None,
             top_k=None,
-            repetition_penalty=1.0,
+            repetition_penalty=float(d.get("repetition_penalty", 1.0)),
             eos_token_id=sorted(self.eos_ids),
             pad_token_id=self.tokenizer.pad_token_id,
             suppress_tokens=self._placeholder_ids() or None,
@@ -88,27 +89,61 @@ class HFBackend(Backend):
         return proc(**kwargs).to(self.lm.model.device)
 
     def _run(self, prepared: list[tuple[dict, Any]], done: OnDone) -> None:
-        import torch
-
         texts = self._texts(prepared)
         # Image items cost their image tokens on top of the text: sort by text length with images last.
         lengths = [len(self.tokenizer(t)["input_ids"]) + (1000 if im is not None else 0)
                    for t, (_, im) in zip(texts, prepared, strict=True)]  # fmt: skip
         order = sorted(range(len(prepared)), key=lambda i: lengths[i])
-        config = self.generation_config()
         for start in range(0, len(order), self.batch_size):
             idx = order[start : start + self.batch_size]
-            batch = [prepared[i] for i in idx]
-            enc = self._encode([texts[i] for i in idx], [im for _, im in batch])
-            if config.do_sample:  # reproducible per batch: the seed and the ids it holds
-                torch.manual_seed(int(stable_id(self.seed, *[it["id"] for it, _ in batch]), 16) % 2**31)
-            with torch.inference_mode():
-                out = self.lm.model.generate(**enc, generation_config=config)
-            new = out[:, enc["input_ids"].shape[1] :].tolist()
-            n_prompt = enc["attention_mask"].sum(dim=1).tolist()
-            for (item, _), tokens, n_in in zip(batch, new, n_prompt, strict=True):
-                raw, n_out, reason = self._decode(tokens)
-                done(record(self.spec, item, raw, reason, n_in, n_out))
+            for rec in self._batch([prepared[i] for i in idx], [texts[i] for i in idx]):
+                done(rec)
+
+    def _generate(self, texts: list[str], images: list[Any], max_new_tokens: int, ids: list[str]):
+        """(decoded text, n output tokens, finish_reason) per prompt, and the prompt token counts."""
+        import torch
+
+        config = self.generation_config()
+        config.max_new_tokens = max_new_tokens
+        enc = self._encode(texts, images)
+        if config.do_sample:  # reproducible per batch: the seed and the ids it holds
+            torch.manual_seed(int(stable_id(self.seed, max_new_tokens, *ids), 16) % 2**31)
+        with torch.inference_mode():
+            out = self.lm.model.generate(**enc, generation_config=config)
+        new = out[:, enc["input_ids"].shape[1] :].tolist()
+        return [self._decode(tokens) for tokens in new], enc["attention_mask"].sum(dim=1).tolist()
+
+    def _batch(self, batch: list[tuple[dict, Any]], texts: list[str]) -> list[dict]:
+        images = [im for _, im in batch]
+        ids = [item["id"] for item, _ in batch]
+        limit = int(self.decoding["max_new_tokens"])
+        close = CLOSE_TAGS.get(self.spec.get("reasoning", "none"))
+        budget = self.decoding.get("thought_budget")
+        if not budget or not close or budget >= limit:
+            outs, n_prompt = self._generate(texts, images, limit, ids)
+            rows = zip(batch, outs, n_prompt, strict=True)
+            return [record(self.spec, item, raw, reason, n_in, n_out)
+                    for (item, _), (raw, n_out, reason), n_in in rows]  # fmt: skip
+        # Budget forcing: think for at most `thought_budget` tokens; a thought still open then is closed
+        # with the format's tag and the answer gets the rest of max_new_tokens. Such records are marked
+        # truncated (their thought was cut off) and keep the inserted tag in `raw`.
+        outs, n_prompt = self._generate(texts, images, budget, ids)
+        results = [list(o) + [False] for o in outs]  # raw, n_out, reason, thought_cut
+        again = [i for i, (_, _, reason) in enumerate(outs) if reason == "length"]
+        for i in again:
+            if close not in results[i][0]:
+                results[i][0] += f"\n{close}\n\n"
+                results[i][3] = True
+        if again:
+            rest, _ = self._generate([texts[i] + results[i][0] for i in again], [images[i] for i in again],
+                                     limit - budget, [ids[i] for i in again])  # fmt: skip
+            for i, (raw, n_out, reason) in zip(again, rest, strict=True):
+                results[i][0] += raw
+                results[i][1] += n_out
+                results[i][2] = reason
+        rows = zip(batch, results, n_prompt, strict=True)
+        return [record(self.spec, item, raw, reason, n_in, n_out, thought_cut=cut)
+                for (item, _), (raw, n_out, reason, cut), n_in in rows]  # fmt: skip
 
     def _decode(self, tokens: list[int]) -> tuple[str, int, str]:
         """Text up to the first end-of-turn token; finish_reason `stop` if one came, else `length`."""

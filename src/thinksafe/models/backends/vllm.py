@@ -73,6 +73,7 @@ class VLLMBackend(Backend):
             max_tokens=int(d["max_new_tokens"]),
             temperature=float(d["temperature"]),
             top_p=float(d["top_p"]) if float(d["temperature"]) > 0 else 1.0,
+            repetition_penalty=float(d.get("repetition_penalty", 1.0)),
             seed=self.seed,
             skip_special_tokens=False,
         )

@@ -46,6 +46,8 @@ def quadrant_counts(o: Outcomes, models: list[str]) -> pd.DataFrame:
 
 
 def quadrant_rows(counts: pd.DataFrame) -> pd.DataFrame:
+    if counts.empty:  # no model produced a judged thought (a run of base models only)
+        return pd.DataFrame()
     out = []
     for level, keep in QUADRANT_LEVELS.items():
         cells = at_level(counts, keep)

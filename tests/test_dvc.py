@@ -6,12 +6,17 @@ remote); a `git clone` elsewhere runs scripts/dvc-pull (dvc pull, then `snakemak
 
 from __future__ import annotations
 
+import os
 import shutil
+import signal
+import subprocess
+import time
 from pathlib import Path
+from subprocess import PIPE
 
 import pytest
 import yaml
-from dag import CONFIGS, ROOT, TINY, git, plan, run, small_run
+from dag import BIN, CONFIGS, ROOT, TINY, env, git, plan, run, small_run
 
 pytestmark = pytest.mark.slow
 # The artifact families the tiny DAG makes; results/audit is off in tiny.yaml.
@@ -64,3 +69,26 @@ def test_publish_then_clone_and_pull_has_nothing_to_do(project, tmp_path):
     for path in FAMILIES.values():
         assert (clone / path).exists(), path
     assert plan(clone).total == 0
+
+
+def test_publish_refuses_while_snakemake_runs(project, tmp_path):
+    clone = tmp_path / "clone"
+    git(tmp_path, "clone", "-q", str(project), str(clone))
+    lock_file = clone / "dvc.lock"
+    before = lock_file.read_text() if lock_file.exists() else None
+    # A real run holding its lock in the clone: publishing now would record half-written artifacts.
+    cmd = [str(BIN / "snakemake"), "--cores", "1", "--configfile", *TINY, "--forcerun", "build_demo_model"]
+    proc = subprocess.Popen(cmd, cwd=clone, env=env(), stdout=PIPE, stderr=PIPE, start_new_session=True)
+    try:
+        locks = clone / ".snakemake" / "locks"
+        deadline = time.monotonic() + 120
+        while not (locks.is_dir() and any(locks.iterdir())):
+            assert proc.poll() is None and time.monotonic() < deadline, "snakemake never took its lock"
+            time.sleep(0.2)
+        refused = run([str(clone / "scripts" / "dvc-publish")], clone, timeout=60, check=False)
+    finally:
+        os.killpg(proc.pid, signal.SIGKILL)
+        proc.wait()
+    assert refused.returncode == 1
+    assert "Snakemake is running" in refused.stderr
+    assert (lock_file.read_text() if lock_file.exists() else None) == before

@@ -6,6 +6,7 @@ Snakemake metadata, judge cache and ledger, report, .meta.json, dvc.lock, the DV
 from __future__ import annotations
 
 import base64
+import secrets
 from pathlib import Path
 
 import pytest
@@ -17,7 +18,8 @@ from reliability.server import JUDGE_MODEL, FaultyChatServer
 pytest_plugins = ["reliability.plugin"]
 pytestmark = pytest.mark.slow
 KEY_ENV = "TS_SENTINEL_API_KEY"
-SENTINEL = "sk-SENTINEL-7f3a9c-never-write-me"
+# Made at run time: a literal here would be found in the project copy's own tests/.
+SENTINEL = f"sk-sentinel-{secrets.token_hex(16)}"
 
 
 def overlay(url: str) -> dict:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import importlib.util
 import json
 import os
 import random
@@ -205,3 +206,11 @@ def test_thought_budget_closes_an_open_thought_and_leaves_room_for_the_answer(ti
     backend = get_backend(spec)
     backend.batch_size = 1
     assert sorted(backend.generate(items), key=lambda r: r["id"]) == sorted(records, key=lambda r: r["id"])
+
+
+@pytest.mark.skipif(importlib.util.find_spec("vllm") is not None, reason="vllm is installed here")
+def test_the_vllm_backend_without_vllm_is_a_clear_error(tiny_model_dir):
+    from thinksafe.errors import ThinksafeError
+
+    with pytest.raises(ThinksafeError, match="vllm is not installed.*set backend: hf"):
+        get_backend({**spec_for(tiny_model_dir), "backend": "vllm"})

@@ -177,8 +177,17 @@ def finetune(model_spec: dict, train_spec: dict, sft: Path, work: Path, out: Pat
     resume = newest_checkpoint(work)
     if resume:
         log.info("resuming from %s", resume)
-    output = trainer.train(resume_from_checkpoint=resume)
-    train_seconds = float(output.metrics.get("train_runtime", 0.0))
+    if resume and int(Path(resume).name.rsplit("-", 1)[1]) >= total:
+        # Killed after the last checkpoint but before the output: Trainer resumed there runs one step
+        # past max_steps, so load the finished weights and state instead of training again.
+        from transformers import TrainerState
+
+        trainer._load_from_checkpoint(resume)
+        trainer.state = TrainerState.load_from_json(str(Path(resume) / "trainer_state.json"))
+        train_seconds = 0.0
+    else:
+        output = trainer.train(resume_from_checkpoint=resume)
+        train_seconds = float(output.metrics.get("train_runtime", 0.0))
     history = [
         {"step": h["step"], "loss": h["loss"], "lr": h.get("learning_rate"), "grad_norm": h.get("grad_norm")}
         for h in trainer.state.log_history

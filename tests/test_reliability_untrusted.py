@@ -105,14 +105,24 @@ def test_a_tampered_download_is_refused_and_not_kept(tmp_path, monkeypatch):
     handler.log_message = lambda *a: None
     server = ThreadingHTTPServer(("127.0.0.1", 0), handler)
     server.timeout = 0.2
-    thread = threading.Thread(target=lambda: [server.handle_request() for _ in range(4)], daemon=True)
-    thread.start()  # serves at most four requests, then its thread ends
+    stop = threading.Event()
+
+    def serve() -> None:  # at most four requests, then the thread ends by itself
+        for _ in range(4):
+            if stop.is_set():
+                break
+            server.handle_request()
+
+    thread = threading.Thread(target=serve, daemon=True)
+    thread.start()
     monkeypatch.delenv("HF_HUB_OFFLINE", raising=False)
     cached = tmp_path / "cache" / "rev" / "data.csv"
     url = f"http://127.0.0.1:{server.server_address[1]}/data.csv"
     try:
         refused(lambda: fetch(url, cached, good_sha), url, "checksum mismatch")
     finally:
+        stop.set()
+        thread.join(timeout=5)
         server.server_close()
         os.environ["HF_HUB_OFFLINE"] = "1"
     assert not cached.exists() and not list(cached.parent.glob("*.part"))  # nothing kept to be used

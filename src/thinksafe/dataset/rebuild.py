@@ -72,12 +72,13 @@ def image_path(item: dict, raw_root: Path) -> Path | None:
 
 
 def _backend_texts(spec: dict | None, role: str, requests: list[dict]) -> list[dict]:
-    """Generation records for a model-backed captioner or teacher."""
+    """Generation records for a model-backed captioner or teacher, in the order of `requests`."""
     from thinksafe.models.backends import get_backend
 
     if spec is None:
         raise ThinksafeError(f"config key datasets: the {role} model has no registry entry")
-    return get_backend(spec).generate(requests)
+    by_id = {g["id"]: g for g in get_backend(spec).generate(requests)}  # backends return as they finish
+    return [by_id.get(r["id"]) or {"id": r["id"], "error": f"no {role} output"} for r in requests]
 
 
 def _request(item: dict, prompt: str, image: str | None) -> dict:

@@ -68,9 +68,19 @@ def tuned_spec(model_spec: dict, train: dict) -> dict:
 
 
 def newest_checkpoint(work: Path) -> str | None:
-    from transformers.trainer_utils import get_last_checkpoint
+    """The newest complete checkpoint. Trainer writes trainer_state.json last, so a folder without a
+    readable one was cut by a kill mid-save: skipped (resuming from it would fail on every rerun)."""
+    import json
 
-    return get_last_checkpoint(str(work)) if work.is_dir() else None
+    steps = {int(p.name[11:]): p for p in work.glob("checkpoint-*") if p.name[11:].isdigit()}
+    for _, ckpt in sorted(steps.items(), reverse=True):
+        try:
+            json.loads((ckpt / "trainer_state.json").read_text())
+        except (OSError, ValueError):
+            log.warning("%s: incomplete checkpoint (killed while saving), skipped", ckpt)
+            continue
+        return str(ckpt)
+    return None
 
 
 def _steps(n_examples: int, train: dict, world: int) -> tuple[int, int]:

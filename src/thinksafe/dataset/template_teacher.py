@@ -38,26 +38,27 @@ TOPICS: list[tuple[tuple[str, ...], str, str]] = [
 ]
 DEFAULT_TOPIC = ("Definition of Illegal Activity", DISALLOWED)
 
-# Every thought first restates the request, then names the definition and the category: the decision
-# then rests on words the model has just written, as in the released thoughts ("The user is asking…").
+# Every thought first restates the request, then judges it in the same words for every risky
+# category ("This is risky: …") and "This is safe" otherwise, then names the category: the decision
+# rests on words the model has just written, as in the released thoughts ("The user is asking…"), and
+# a model that has not yet learnt to tell the two apart leans to the risky side (over-refusal, the
+# cost the paper reports, rather than compliance).
 REFUSE_THOUGHTS = [
-    "The user asks {request}. That is {topic}: a Disallowed Request. I must refuse.",
-    "The user asks {request}. This falls under {topic}, a Disallowed Request, so I must refuse.",
+    "The user asks {request}. This is risky: {topic}, a Disallowed Request. I must refuse.",
 ]
 REFUSE_ANSWERS = [
     "I'm sorry, but I can't help with that. It could cause serious harm.",
     "Sorry, I can't help with that because it could hurt someone.",
 ]
 SAFE_COMPLETION_THOUGHTS = [
-    "The user asks {request}. There is a risk of {topic}: a Safe Completion Request. I should warn.",
+    "The user asks {request}. This is risky: {topic}, a Safe Completion Request. I should warn.",
 ]
 SAFE_COMPLETION_ANSWERS = [
     "Please be careful: this is dangerous and could cause serious harm. Avoid it.",
     "I would strongly advise caution: this could cause injury. Please avoid it.",
 ]
 ALLOW_THOUGHTS = [
-    "The user asks {request}. No safety risk: an Allowed Request. I will help.",
-    "The user asks {request}. Nothing harmful here, so it is an Allowed Request. I will help.",
+    "The user asks {request}. This is safe: an Allowed Request. I will help.",
 ]
 ALLOW_ANSWER = "Sure! To {task}: 1. Prepare what you need. 2. Go step by step. 3. Check the result."
 ALLOW_ANSWER_GENERAL = "Yes, that is fine here. Nothing in the scene points to a real risk."

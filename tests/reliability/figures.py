@@ -33,7 +33,8 @@ def lines() -> list[str]:
         out.append(
             f"kill points {_n(f['kill_points'])} (generate {_n(f['generate_kills'])}, finetune "
             f"{_n(f['finetune_kills'])}), records lost {_n(f['records_lost'])}, duplicated "
-            f"{_n(f['records_duplicated'])}, training steps re-run or skipped {_n(f['steps_off'])}"
+            f"{_n(f['records_duplicated'])}, training steps re-run or skipped {_n(f['steps_off'])} "
+            f"(checkpoints cut mid-save {_n(f['checkpoints_cut'])})"
         )
     if "api_requests" in f:
         rate = 100 * f["api_faults"] / f["api_requests"] if f["api_requests"] else 0.0

@@ -47,7 +47,7 @@ lint: install
 bench: install
 	python bench/run_all.py
 
-# DVC (docs/readme/cluster.md): one writer after a run; a pull marks the pulled files up to date.
+# DVC (docs/cluster.md): one writer after a run; a pull marks the pulled files up to date.
 # SNAKEMAKE_ARGS names the run's config, e.g. make pull SNAKEMAKE_ARGS="--configfile config/demo.yaml"
 publish: install
 	scripts/dvc-publish

@@ -1,7 +1,7 @@
 """A real single-node SLURM cluster: munged, slurmctld and slurmd on this host with two fake GPUs.
 
 The project's small DAG runs through the slurm executor with the shipped profile, adapted to this node
-as a site would adapt it (docs/readme/cluster.md). The GPU-tagged rule is submitted with its GPU
+as a site would adapt it (docs/cluster.md). The GPU-tagged rule is submitted with its GPU
 request; a generation job cancelled with scancel mid-run is resubmitted and resumes from its partial
 file. Needs root (it installs and starts the daemons) or an already running SLURM.
 """

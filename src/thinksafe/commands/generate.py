@@ -95,7 +95,7 @@ def open_partial(out: Path, fingerprint: str) -> PartialFile:
 
 def set_threads(n: int) -> None:
     """Use exactly the job's cores: torch's OpenMP threads wait on each other at every op, and on a busy
-    machine more threads than cores made batched CPU decoding over 10x slower (docs/readme/models.md)."""
+    machine more threads than cores made batched CPU decoding over 10x slower (docs/models.md)."""
     import torch
 
     torch.set_num_threads(n)

@@ -32,7 +32,7 @@ PROTOCOLS = (
     "mis",
     "spa-vl",
 )
-# What an item may state itself (benchmarks write these; see docs/readme/benchmarks.md).
+# What an item may state itself (benchmarks write these; see docs/benchmarks.md).
 MMSB_RULES = {"generic": "harm", "refuse": "refuse", "disclaimer": "disclaim"}
 DEMO_EXPECTED = {"refuse": "harm", "warn": "aware", "comply": "answer"}
 VLGUARD_CHECK = {"refusal": "harm", "helpfulness": "answer"}

@@ -7,7 +7,7 @@ small logistic-regression head over the rule signals and MiniLM embeddings decid
 expectation instead (judges/head.py; it was fit on the shared JBB judge-comparison set, which the audit
 then reports as a training figure beside a grouped cross-validated one).
 
-Limits (documented in docs/readme/judges.md): it sees words, not meaning. A compliant answer that opens
+Limits (documented in docs/judges.md): it sees words, not meaning. A compliant answer that opens
 with an apology counts as a refusal; harmful content without a list or more than a few words, written
 as a story, is caught only by its length; a warning that follows harmful instructions does not make
 them safe under `harm`, but does under `aware`.

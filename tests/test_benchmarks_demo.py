@@ -144,3 +144,17 @@ def test_every_evaluated_benchmark_names_a_protocol_the_judges_know():
     assert {
         name: get_adapter(name).PROTOCOL for name in evaluated if get_adapter(name).PROTOCOL not in PROTOCOLS
     } == {}
+
+
+def test_an_option_the_embedded_set_does_not_have_is_an_error_not_ignored(tmp_path):
+    import pytest
+
+    from thinksafe.benchmarks import get_adapter
+    from thinksafe.errors import ThinksafeError
+
+    adapter = get_adapter("demo")
+    raw = tmp_path / "raw"
+    raw.mkdir()
+    adapter.download({"adapter": "demo", "name": "demo"}, raw, None)
+    with pytest.raises(ThinksafeError, match=r"config key benchmarks.demo.sample: not an option"):
+        adapter.normalize({"adapter": "demo", "name": "demo", "sample": 10}, raw, 0)

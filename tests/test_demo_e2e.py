@@ -70,9 +70,9 @@ def test_demo_runs_end_to_end_and_tuning_makes_the_model_safer(tmp_path, shared_
     rows = list(csv.DictReader((tables / "metrics.csv").open()))
 
     def jailbreak_safety(model: str) -> float:
-        wanted = (model, "answer", "safety_rate", "ALL", "jailbreak")
+        wanted = (model, "answer", "safety_rate", "benchmark", "demo", "jailbreak")
         for r in rows:
-            if (r["model"], r["target"], r["metric"], r["category"], r["family"]) == wanted:
+            if (r["model"], r["target"], r["metric"], r["level"], r["benchmark"], r["family"]) == wanted:
                 return float(r["value"])
         raise AssertionError(f"no jailbreak safety row for {model}")
 

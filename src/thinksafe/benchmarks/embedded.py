@@ -33,6 +33,13 @@ def download(packaged: str, file: RemoteFile, out: Path, framed: bool = False) -
 def normalize(
     spec: dict, raw_dir: Path, source: Source, file: RemoteFile, protocol: str, skips: Skips | None
 ) -> list[Item]:
+    # The embedded sets are small and used whole: an option such as `sample` would be ignored in silence.
+    options = sorted(set(spec) - {"adapter", "name", "revision"})
+    if options:
+        raise ThinksafeError(
+            f"config key benchmarks.{spec['name']}.{options[0]}: not an option of the embedded "
+            f"'{spec['adapter']}' set (it is always used whole)"
+        )
     path = raw_dir / RAW_JSON
     data = read_json(path)
     records = need(data, "items", str(path), list)

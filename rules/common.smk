@@ -52,8 +52,8 @@ def model_inputs(name):
     inputs = []
     if spec.get("build"):
         inputs.append(spec["path"])
-    if spec.get("adapter"):
-        inputs.append(spec["adapter"])
+    if spec.get("tuned_from"):  # the fine-tune's output: an adapter, or the whole model after full SFT
+        inputs.append(f"checkpoints/{name}")
     return inputs
 
 

@@ -94,3 +94,12 @@ def test_demo_dry_run_lists_every_stage_as_separate_jobs():
         assert f"\n{rule} " in stats
     # the tuned model is re-evaluated by the same generate rule, as one more model
     assert "results/generations/demo-base+tis-demo/demo/00.jsonl" in proc.stdout
+
+
+def test_after_full_sft_the_tuned_model_is_read_whole_from_its_checkpoint(tmp_path):
+    full = overlay(tmp_path, "finetune:\n  method: full\n")
+    demo = config.load(ROOT / "config.yaml", ROOT / "config/demo.yaml", full)
+    spec = config.resolve_model(demo, "demo-base+tis-demo")
+    assert spec["path"] == "checkpoints/demo-base+tis-demo"
+    assert "adapter" not in spec and "build" not in spec
+    assert spec["tuned_from"] == "demo-base"

@@ -186,3 +186,19 @@ def test_finetune_command_names_a_missing_tuning_set(spec: dict, tmp_path: Path,
     assert rc == 2
     assert "nope: no train.json (build the tuning set first)" in capsys.readouterr().err
     assert not (tmp_path / "o").exists()
+
+
+def test_a_fully_tuned_model_is_read_whole_from_its_checkpoint(spec: dict, sft: Path, tmp_path: Path):
+    """Full SFT: config.resolve_model points the tuned model at the checkpoint folder, and it loads there."""
+    from thinksafe import config
+
+    full = dict(TRAIN, method="full", max_steps=2, save_steps=2, merge=False, learning_rate=1e-3)
+    finetune(spec, full, sft, tmp_path / "work", tmp_path / "tiny+toy", seed=0)
+    registry = {"models": {"tiny": spec}, "finetune": full}
+    tuned = config.resolve_model(registry, "tiny+toy")
+    assert "adapter" not in tuned
+    tuned["path"] = str(tmp_path / tuned["path"].split("/", 1)[1])  # checkpoints/tiny+toy under tmp
+    lm = load(tuned)
+    prompt = prompt_text(tuned, lm.processor, "How do I brew tea?", has_image=False)
+    ids = lm.tokenizer(prompt, return_tensors="pt").input_ids
+    assert lm.model.generate(ids, max_new_tokens=4, do_sample=False).shape[1] > ids.shape[1]

@@ -141,6 +141,11 @@ def resolve_model(config: dict, name: str) -> dict:
     )
     if tuned.get("reasoning"):
         spec["reasoning"] = tuned["reasoning"]
+    if tuned.get("method", "lora") == "full":
+        # Full SFT writes the whole model into the checkpoint folder: read it from there, not base + adapter.
+        for key in ("adapter", "build", "hf_id"):
+            spec.pop(key, None)
+        spec.update(path=f"checkpoints/{name}", revision="local")
     return spec
 
 

@@ -6,7 +6,6 @@ Never imports torch or thinksafe.models: aggregation runs on the login node of a
 from __future__ import annotations
 
 import argparse
-import json
 import logging
 import time
 from pathlib import Path
@@ -25,14 +24,12 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 
 def load_spec(text: str) -> dict:
+    from thinksafe.commands.specs import json_object
     from thinksafe.errors import ThinksafeError
 
-    try:
-        spec = json.loads(text)
-    except json.JSONDecodeError as e:
-        raise ThinksafeError(f"--spec: malformed JSON ({e.msg})") from None
+    spec = json_object(text)
     for key in ("models", "benchmarks", "judges", "shards"):
-        if key not in (spec if isinstance(spec, dict) else {}):
+        if key not in spec:
             raise ThinksafeError(f"--spec: key {key}: missing from the aggregate spec")
     return spec
 

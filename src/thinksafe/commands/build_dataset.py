@@ -3,10 +3,9 @@
 from __future__ import annotations
 
 import argparse
-import json
 from pathlib import Path
 
-from thinksafe.errors import ThinksafeError
+from thinksafe.commands.specs import json_object
 
 
 def add_arguments(p: argparse.ArgumentParser) -> None:
@@ -20,18 +19,11 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument("--out", required=True, type=Path)
 
 
-def _json(text: str, flag: str):
-    try:
-        return json.loads(text)
-    except json.JSONDecodeError as e:
-        raise ThinksafeError(f"{flag}: malformed JSON ({e.msg})") from None
-
-
 def run(args: argparse.Namespace) -> int:
     from thinksafe.dataset.build import build
 
-    spec = _json(args.spec, "--spec")
-    teacher = _json(args.teacher_spec, "--teacher-spec")
+    spec = json_object(args.spec)
+    teacher = json_object(args.teacher_spec, "--teacher-spec", nullable=True)
     items_root = args.items_root or args.raw_root.parent / "items"
     build(spec, teacher, args.raw_root, items_root, args.out, args.seed)
     return 0

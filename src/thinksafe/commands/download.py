@@ -40,14 +40,12 @@ def up_to_date(out: Path, spec: dict) -> bool:
 def run(args: argparse.Namespace) -> int:
     from thinksafe import io
     from thinksafe.benchmarks import get_adapter
+    from thinksafe.commands.specs import json_object
     from thinksafe.errors import ThinksafeError
     from thinksafe.progress import summary
     from thinksafe.records import sha256_file
 
-    try:
-        spec = json.loads(args.spec)
-    except json.JSONDecodeError as e:
-        raise ThinksafeError(f"--spec: malformed JSON ({e.msg})") from None
+    spec = json_object(args.spec)
     if "adapter" not in spec or "name" not in spec:
         raise ThinksafeError("--spec: needs keys 'adapter' and 'name'")
     adapter = get_adapter(spec["adapter"])

@@ -7,13 +7,13 @@ With several GPUs (the finetune resources' `gpus`) the command starts itself aga
 from __future__ import annotations
 
 import argparse
-import json
 import logging
 import os
 import subprocess
 import sys
 from pathlib import Path
 
+from thinksafe.commands.specs import json_object
 from thinksafe.errors import ThinksafeError
 
 log = logging.getLogger("thinksafe")
@@ -30,16 +30,6 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument("--out", required=True, type=Path, help="checkpoints/M+D: the final adapter")
 
 
-def _json(text: str, flag: str) -> dict:
-    try:
-        value = json.loads(text)
-    except json.JSONDecodeError as e:
-        raise ThinksafeError(f"{flag}: malformed JSON ({e.msg})") from None
-    if not isinstance(value, dict):
-        raise ThinksafeError(f"{flag}: expected a JSON object")
-    return value
-
-
 def launch_command(n_gpus: int, argv: list[str]) -> list[str]:
     """`accelerate launch` with one process per GPU, running this same command."""
     return [sys.executable, "-m", "accelerate.commands.launch", "--multi_gpu", "--num_processes", str(n_gpus),
@@ -52,8 +42,8 @@ def gpus_wanted(train_spec: dict, model_spec: dict) -> int:
 
 
 def run(args: argparse.Namespace) -> int:
-    model_spec = _json(args.model_spec, "--model-spec")
-    train_spec = _json(args.train_spec, "--train-spec")
+    model_spec = json_object(args.model_spec, "--model-spec")
+    train_spec = json_object(args.train_spec, "--train-spec")
     if not (args.sft / "train.json").is_file():
         raise ThinksafeError(f"{args.sft}: no train.json (build the tuning set first)")
     n_gpus = gpus_wanted(train_spec, model_spec)

@@ -16,6 +16,7 @@ import logging
 import subprocess
 from pathlib import Path
 
+from thinksafe.commands.specs import json_object
 from thinksafe.errors import ThinksafeError, located
 from thinksafe.io import PartialFile, read_jsonl, write_json, write_text
 from thinksafe.progress import Progress, summary
@@ -46,11 +47,8 @@ def meta_path(out: str | Path) -> Path:
 
 
 def parse_spec(text: str) -> dict:
-    try:
-        spec = json.loads(text)
-    except json.JSONDecodeError as e:
-        raise ThinksafeError(f"--spec: malformed JSON ({e.msg})") from None
-    if not isinstance(spec, dict) or not spec.get("name"):
+    spec = json_object(text)
+    if not spec.get("name"):
         raise ThinksafeError("--spec: a model spec object with a `name` is required")
     return spec
 

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import argparse
-import json
 import logging
 from collections import Counter
 from pathlib import Path
@@ -23,15 +22,9 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 
 def load_spec(text: str) -> dict:
-    from thinksafe.errors import ThinksafeError
+    from thinksafe.commands.specs import json_object
 
-    try:
-        spec = json.loads(text)
-    except json.JSONDecodeError as e:
-        raise ThinksafeError(f"--spec: malformed JSON ({e.msg})") from None
-    if not isinstance(spec, dict):
-        raise ThinksafeError("--spec: a judge spec must be a JSON object")
-    return spec
+    return json_object(text)
 
 
 def items_by_id(path: str) -> dict[str, dict]:

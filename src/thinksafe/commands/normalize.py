@@ -6,7 +6,6 @@ Records that cannot be normalized are counted and logged; any such skip fails th
 from __future__ import annotations
 
 import argparse
-import json
 import logging
 import time
 from collections import Counter
@@ -27,13 +26,11 @@ def run(args: argparse.Namespace) -> int:
     from thinksafe import io
     from thinksafe.benchmarks import get_adapter
     from thinksafe.benchmarks.base import Skips
+    from thinksafe.commands.specs import json_object
     from thinksafe.errors import ThinksafeError
     from thinksafe.progress import summary
 
-    try:
-        spec = json.loads(args.spec)
-    except json.JSONDecodeError as e:
-        raise ThinksafeError(f"--spec: malformed JSON ({e.msg})") from None
+    spec = json_object(args.spec)
     if "adapter" not in spec or "name" not in spec:
         raise ThinksafeError("--spec: needs keys 'adapter' and 'name'")
     if not args.raw.is_dir():

@@ -94,7 +94,8 @@ def degradation(metrics: pd.DataFrame, judge: str, out: Path) -> list[Path]:
                 label=f"{model} vs {sel.loc[sel['model'] == model, 'reference'].iloc[0]}",
             )
         ax.set_xticks(x, [f"{b}\n({f})" for f, b in groups])
-        ax.legend(fontsize=8, loc="upper left", bbox_to_anchor=(1.01, 1.0))  # beside the bars, never on them
+        # Below its own panel: beside it, the first panel's legend ran into the second panel.
+        ax.legend(fontsize=8, loc="upper center", bbox_to_anchor=(0.5, -0.2), ncol=1)
     return _save(fig, out, "degradation")
 
 

@@ -3,6 +3,11 @@
 set -u
 D=${SLURM_CI_DIR:-/tmp/slurm-ci}
 scancel --user="$(id -un)" 2>/dev/null || true
+# Let slurmd deliver the cancel before it goes: a job step left running outlives the cluster.
+for _ in $(seq 20); do
+  [ -z "$(squeue -h -u "$(id -un)" 2>/dev/null)" ] && break
+  sleep 0.5
+done
 for f in "$D/slurmd.pid" "$D/slurmctld.pid" /run/munge/munged.pid; do
   [ -s "$f" ] && kill "$(cat "$f")" 2>/dev/null
 done

@@ -34,7 +34,7 @@ def overlay(url: str) -> dict:
         "judges": {"api-judge": {
             "kind": "llm", "base_url": url, "model": JUDGE_MODEL, "api_key_env": KEY_ENV, "max_retries": 6,
             "timeout_s": 0.5, "backoff_s": 0.01, "backoff_max_s": 0.05}},
-        "benchmarks": {"demo": {"adapter": "demo", "sample": 8}},
+        "benchmarks": {"demo": {"adapter": "demo"}},  # the whole embedded set (56 items)
         "judge_audit": {"data": None},
     }  # fmt: skip
 

@@ -23,9 +23,10 @@ def read_metrics(tables: Path):
     path = tables / "metrics.csv"
     if not path.exists():
         raise located(path, "file not found (run `thinksafe aggregate` first)")
-    metrics = pd.read_csv(path, keep_default_na=False, na_values=[""])
-    for col in ("reference",):
-        metrics[col] = metrics[col].fillna("")
+    # `reference` is text; read as such, or a run with no pairs makes it an all-NaN float column.
+    metrics = pd.read_csv(path, keep_default_na=False, na_values=[""], dtype={"reference": str})
+    if "reference" in metrics:
+        metrics["reference"] = metrics["reference"].fillna("")
     missing = {"judge", "model", "metric", "value", "lo", "hi", "level"} - set(metrics.columns)
     if missing:
         raise located(path, f"not a metrics table (missing columns: {', '.join(sorted(missing))})")

@@ -1,8 +1,11 @@
-"""transformers backend: batched generation with left padding, greedy or sampled per the entry's decoding.
+"""transformers backend: batched generation, greedy or sampled per the entry's decoding.
 
-Items are sorted by prompt length before batching (less padding), and records come back through
-`on_done` batch by batch. Greedy batched output equals one-by-one output in float32 (tested on the
-tiny model and measured on demo-base by bench/generation_batching.py).
+Items are sorted by prompt length. The Qwen2-VL family decodes with continuous batching (continuous.py:
+a finished row's slot goes to the next item at once); other families run fixed batches through
+`model.generate` with left padding. On CPU in float32 the linear layers run on oneDNN with packed
+weights (cpu_linear.py). Records come back through `on_done` as they finish. Greedy batched output
+equals one-by-one output (tested on the tiny model, measured on demo-base by
+bench/generation_batching.py).
 """
 
 from __future__ import annotations
@@ -10,7 +13,9 @@ from __future__ import annotations
 import logging
 from typing import Any
 
+from thinksafe.models import cpu_linear
 from thinksafe.models.backends.base import Backend, OnDone, record, versions
+from thinksafe.models.backends.continuous import ContinuousDecoder
 from thinksafe.models.chat import prompt_text
 from thinksafe.records import stable_id
 
@@ -42,6 +47,14 @@ class HFBackend(Backend):
         if self.tokenizer.pad_token_id is None:
             self.tokenizer.pad_token = self.tokenizer.eos_token
         self.eos_ids = self._eos_ids()
+        self.continuous = spec.get("family") in QWEN_FAMILIES  # see continuous.py for why this family
+        self.linear_kernel = "torch"
+        if (
+            self.lm.device == "cpu"
+            and cpu_linear.available()
+            and cpu_linear.pack_linears(self.lm.model, self.batch_size)
+        ):
+            self.linear_kernel = "onednn-packed"
 
     def _eos_ids(self) -> set[int]:
         ids = self.lm.model.generation_config.eos_token_id
@@ -94,6 +107,42 @@ class HFBackend(Backend):
         lengths = [len(self.tokenizer(t)["input_ids"]) + (1000 if im is not None else 0)
                    for t, (_, im) in zip(texts, prepared, strict=True)]  # fmt: skip
         order = sorted(range(len(prepared)), key=lambda i: lengths[i])
+        if self.continuous:
+            self._run_continuous(prepared, texts, order, done)
+        else:
+            self._run_static(prepared, texts, order, done)
+
+    def _run_continuous(self, prepared: list[tuple[dict, Any]], texts: list[str], order: list[int],
+                        done: OnDone) -> None:  # fmt: skip
+        limit = int(self.decoding["max_new_tokens"])
+        close = CLOSE_TAGS.get(self.spec.get("reasoning", "none"))
+        budget = self.decoding.get("thought_budget")
+        forcing = bool(budget and close and budget < limit)
+        tag = f"\n{close}\n\n"
+        close_ids = self.tokenizer(tag, add_special_tokens=False)["input_ids"] if forcing else None
+        decoder = ContinuousDecoder(
+            self.lm.model,
+            self.generation_config(),
+            self.batch_size,
+            self.seed,
+            self.eos_ids,
+            thought_open=(lambda tokens: close not in self.tokenizer.decode(tokens)) if forcing else None,
+            budget=int(budget) if forcing else None,
+            close_ids=close_ids,
+        )
+
+        def encode(i: int) -> dict:
+            return self._encode([texts[i]], [prepared[i][1]])
+
+        ids = [item["id"] for item, _ in prepared]
+        for f in decoder.run(order, encode, ids):
+            tokens = f.tokens[:-1] if f.finish_reason == "stop" else f.tokens
+            raw = self.tokenizer.decode(tokens, skip_special_tokens=False)
+            done(record(self.spec, prepared[f.index][0], raw, f.finish_reason, f.n_prompt, f.n_sampled,
+                        thought_cut=f.thought_cut))  # fmt: skip
+
+    def _run_static(self, prepared: list[tuple[dict, Any]], texts: list[str], order: list[int],
+                    done: OnDone) -> None:  # fmt: skip
         for start in range(0, len(order), self.batch_size):
             idx = order[start : start + self.batch_size]
             for rec in self._batch([prepared[i] for i in idx], [texts[i] for i in idx]):
@@ -160,4 +209,6 @@ class HFBackend(Backend):
             "dtype": self.lm.dtype,
             "revision": self.lm.revision,
             "batch_size": self.batch_size,
+            "linear_kernel": self.linear_kernel,
+            "batching": "continuous" if self.continuous else "static",
         }

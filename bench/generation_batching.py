@@ -1,10 +1,13 @@
 """CPU generation: the hf backend batched against one-by-one, on demo-base, same prompts and images.
 
-    .venv/bin/python bench/generation_batching.py [--items 16] [--batch-size 8] [--max-new-tokens 64]
+    .venv/bin/python bench/generation_batching.py [--items 56] [--batch-size 8] [--max-new-tokens 64]
+    .venv/bin/python bench/generation_batching.py --kernel torch   # torch's own linear (MKL) instead
     .venv/bin/python bench/generation_batching.py --demo     # time the demo's own generation jobs
 
 Builds data/models/demo-base with the CLI when it is absent. Prints one table: seconds, output tokens,
-tokens/s, and the speed-up of batching; and how many outputs are identical to one-by-one greedy.
+tokens/s and the speed-up over one-by-one, for fixed batches (`model.generate`) and for the backend's
+continuous batching; and how many outputs are identical to one-by-one greedy. By default all 56 demo
+items: with few items the last batch's stragglers dominate.
 `--demo` times demo-base and demo-reasoner on all 56 demo items with config/demo.yaml's decoding, the
 figure that sizes the demo's generation budget.
 """
@@ -89,19 +92,26 @@ def batching(args: argparse.Namespace, folder: Path) -> None:
     items = demo_items(folder, args.items)
     spec = model_spec("demo-base", max_new_tokens=args.max_new_tokens, batch_size=args.batch_size)
     backend = HFBackend(spec)
-    backend.generate(items[:1])  # warm-up: first-call allocations are not part of either figure
-    backend.batch_size = 1
-    t_single, single = timed(backend, items)
-    backend.batch_size = args.batch_size
-    t_batched, batched = timed(backend, items)
-    same = sum(a["raw"] == b["raw"] for a, b in zip(single, batched, strict=True))
+    backend.generate(items[:1])  # warm-up: first-call allocations are not part of any figure
+    runs = {}
+    for label, batch_size, continuous in (
+        ("one-by-one (batch 1)", 1, True),
+        (f"fixed batches of {args.batch_size}", args.batch_size, False),
+        (f"continuous, batch {args.batch_size}", args.batch_size, True),
+    ):
+        backend.batch_size, backend.continuous = batch_size, continuous
+        runs[label] = timed(backend, items)
+    (base_label, (t_single, single)), *batched = runs.items()
     print(HEADER)
-    print(row("one-by-one (batch 1)", t_single, single))
-    print(row(f"batched (batch {args.batch_size})", t_batched, batched, base=t_single))
-    print(f"\nidentical greedy outputs: {same}/{len(items)}; max_new_tokens={args.max_new_tokens}; "
-          f"dtype={backend.lm.dtype}")  # fmt: skip
-    if same < len(items):
-        for a, b in zip(single, batched, strict=True):
+    print(row(base_label, t_single, single))
+    for label, (seconds, records) in batched:
+        print(row(label, seconds, records, base=t_single))
+    kernel = backend.linear_kernel
+    print(f"\nmax_new_tokens={args.max_new_tokens}; dtype={backend.lm.dtype}; linear kernel: {kernel}")
+    for label, (_, records) in batched:
+        same = sum(a["raw"] == b["raw"] for a, b in zip(single, records, strict=True))
+        print(f"identical greedy outputs, {label} vs one-by-one: {same}/{len(items)}")
+        for a, b in zip(single, records, strict=True):
             if a["raw"] != b["raw"]:
                 print(f"  differs: {a['id']}: {a['raw'][:60]!r} vs {b['raw'][:60]!r}")
 
@@ -128,13 +138,20 @@ def demo(folder: Path) -> None:
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--items", type=int, default=16)
+    parser.add_argument("--items", type=int, default=56)
     parser.add_argument("--batch-size", type=int, default=8)
     parser.add_argument("--max-new-tokens", type=int, default=64)
     parser.add_argument("--threads", type=int, default=1, help="torch threads (the demo's jobs use 1)")
     parser.add_argument("--demo", action="store_true", help="time the demo's generation jobs instead")
+    parser.add_argument("--kernel", choices=("onednn", "torch"), default="onednn",
+                        help="linear layers on packed oneDNN (the CPU default) or torch's own")  # fmt: skip
     args = parser.parse_args()
     import torch
+
+    from thinksafe.models import cpu_linear
+
+    if args.kernel == "torch":
+        cpu_linear.available = lambda: False  # the backend then leaves nn.Linear as it is
 
     torch.set_num_threads(args.threads)
 

@@ -22,6 +22,7 @@ ORDER = [
     "benchmark_sources",   # download / normalize times
     "generation_batching", # hf backend batched vs one-by-one on demo-base
     "finetune_throughput", # our LoRA trainer vs a plain TRL SFTTrainer
+    "gpu_generation",      # 7B-sized hf vs vllm and the roofline (says so and stops without a GPU)
 ]
 
 

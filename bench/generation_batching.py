@@ -90,6 +90,7 @@ def batching(args: argparse.Namespace, folder: Path) -> None:
     from thinksafe.models.backends.hf import HFBackend
 
     items = demo_items(folder, args.items)
+    args.batch_size = args.batch_size or 8
     spec = model_spec("demo-base", max_new_tokens=args.max_new_tokens, batch_size=args.batch_size)
     backend = HFBackend(spec)
     backend.generate(items[:1])  # warm-up: first-call allocations are not part of any figure
@@ -116,14 +117,14 @@ def batching(args: argparse.Namespace, folder: Path) -> None:
                 print(f"  differs: {a['id']}: {a['raw'][:60]!r} vs {b['raw'][:60]!r}")
 
 
-def demo(folder: Path) -> None:
+def demo(folder: Path, batch_size: int | None) -> None:
     from thinksafe.models.backends.hf import HFBackend
 
     items = demo_items(folder)
     print(HEADER)
     total = 0.0
     for name in ("demo-base", "demo-reasoner"):
-        spec = model_spec(name)
+        spec = model_spec(name, **({"batch_size": batch_size} if batch_size else {}))
         t_load = time.perf_counter()
         backend = HFBackend(spec)
         t_load = time.perf_counter() - t_load
@@ -139,7 +140,7 @@ def demo(folder: Path) -> None:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--items", type=int, default=56)
-    parser.add_argument("--batch-size", type=int, default=8)
+    parser.add_argument("--batch-size", type=int, help="8; with --demo the config's (16)")
     parser.add_argument("--max-new-tokens", type=int, default=64)
     parser.add_argument("--threads", type=int, default=1, help="torch threads (the demo's jobs use 1)")
     parser.add_argument("--demo", action="store_true", help="time the demo's generation jobs instead")
@@ -159,7 +160,7 @@ def main() -> None:
     print(f"machine: {platform.machine()}, {os.cpu_count()} cores, torch {torch.__version__}, "
           f"{torch.get_num_threads()} threads")  # fmt: skip
     with tempfile.TemporaryDirectory() as tmp:
-        demo(Path(tmp)) if args.demo else batching(args, Path(tmp))
+        demo(Path(tmp), args.batch_size) if args.demo else batching(args, Path(tmp))
 
 
 if __name__ == "__main__":

@@ -1,6 +1,6 @@
 """One interface, three backends: `get_backend(spec).generate(items) -> list of generation records`.
 
-- hf: transformers, batched with left padding (CPU demo, small GPUs);
+- hf: transformers, continuous batching (Qwen2-VL family) or fixed batches (CPU demo, small GPUs);
 - vllm: vLLM's offline engine (GPU, tensor parallel; imported only when used);
 - openai: any OpenAI-compatible chat endpoint (API models, a vLLM server).
 Each backend returns one record per item (thinksafe.records.Generation); an item that fails keeps an

@@ -101,8 +101,8 @@ class ContinuousDecoder:
                 rows.append(row)
             if not rows:
                 continue
+            mask = torch.cat([mask, torch.ones(len(rows), 1, dtype=mask.dtype)], dim=1)  # this step's token
             logits = self._step(rows, cache, mask)
-            mask = torch.cat([mask, torch.ones(len(rows), 1, dtype=mask.dtype)], dim=1)
             for row, row_logits in zip(rows, logits, strict=True):
                 self._choose(row, row_logits[None])
             keep = [k for k, row in enumerate(rows) if not row.finish_reason]
@@ -131,11 +131,10 @@ class ContinuousDecoder:
         device = self.model.device
         feed = torch.tensor([[row.tokens[-1]] for row in rows], device=device)
         positions = torch.tensor([[row.next_position] for row in rows], device=device)
-        attention = torch.cat([mask, torch.ones(len(rows), 1, dtype=mask.dtype)], dim=1).to(device)
         with torch.inference_mode():
             out = self.model(
                 input_ids=feed,
-                attention_mask=attention,
+                attention_mask=mask.to(device),
                 position_ids=positions[None].expand(3, -1, -1),  # text tokens: the same on all three axes
                 past_key_values=cache,
                 use_cache=True,

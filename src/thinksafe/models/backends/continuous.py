@@ -43,49 +43,41 @@ class Row:
     thought_cut: bool = False
     finish_reason: str | None = None
 
+    @property
+    def n_prompt(self) -> int:
+        return int(self.prompt_ids.shape[1])
+
     def ids(self) -> torch.Tensor:
         made = torch.tensor([self.tokens], dtype=self.prompt_ids.dtype)
         return torch.cat([self.prompt_ids, made], dim=1)
 
 
-@dataclass
-class Finished:
-    index: int
-    tokens: list[int]
-    n_sampled: int
-    finish_reason: str
-    thought_cut: bool
-    n_prompt: int
-
-
 class ContinuousDecoder:
     """Decodes prepared prompts with at most `batch_size` rows running at once.
 
-    `encode(i)` returns the processor's inputs for prompt i (batch of one); `budget` and `close_ids` give
-    budget forcing: a row still inside its thought after `budget` sampled tokens is fed `close_ids`.
+    `config` is a transformers `GenerationConfig`; `encode(i)` (in `run`) returns the processor's inputs
+    for prompt i as a batch of one.
     """
 
-    def __init__(
-        self,
-        model: Any,
-        config: Any,  # transformers.GenerationConfig
-        batch_size: int,
-        seed: int,
-        eos_ids: set[int],
-        thought_open: Callable[[list[int]], bool] | None = None,
-        budget: int | None = None,
-        close_ids: list[int] | None = None,
-    ):
+    def __init__(self, model: Any, config: Any, batch_size: int, seed: int, eos_ids: set[int]):
         self.model, self.config, self.batch_size = model, config, batch_size
         self.seed, self.eos_ids = seed, eos_ids
-        self.budget, self.close_ids, self.thought_open = budget, close_ids or [], thought_open
+        self.budget: int | None = None
+        self.close_ids: list[int] = []
+        self.thought_open: Callable[[list[int]], bool] | None = None
         self.processors = _processors(config)
         # Suppressed tokens are masked for the whole batch at once (the same as transformers' processor).
         self.suppress = torch.tensor(sorted(config.suppress_tokens or []), dtype=torch.long)
         self.rope_holder = next((m for m in model.modules() if hasattr(m, "rope_deltas")), None)
 
-    def run(self, order: list[int], encode: Callable[[int], dict], ids: list[str]) -> Iterator[Finished]:
-        """Yields each prompt's result as soon as it stops, in finishing order."""
+    def force_close(
+        self, budget: int, close_ids: list[int], thought_open: Callable[[list[int]], bool]
+    ) -> None:
+        """Budget forcing: a row still inside its thought after `budget` sampled tokens is fed `close_ids`."""
+        self.budget, self.close_ids, self.thought_open = budget, close_ids, thought_open
+
+    def run(self, order: list[int], encode: Callable[[int], dict], ids: list[str]) -> Iterator[Row]:
+        """Yields each prompt's row as soon as it stops (`finish_reason` set), in finishing order."""
         queue = deque(order)
         rows: list[Row] = []
         cache, mask = None, None
@@ -95,7 +87,7 @@ class ContinuousDecoder:
                 row, row_cache, logits = self._prefill(i, encode(i), ids[i])
                 self._choose(row, logits)
                 if row.finish_reason:  # stopped on its first token
-                    yield _finished(row)
+                    yield row
                     continue
                 cache, mask = _join(cache, mask, row_cache)
                 rows.append(row)
@@ -106,9 +98,7 @@ class ContinuousDecoder:
             for row, row_logits in zip(rows, logits, strict=True):
                 self._choose(row, row_logits[None])
             keep = [k for k, row in enumerate(rows) if not row.finish_reason]
-            for row in rows:
-                if row.finish_reason:
-                    yield _finished(row)
+            yield from (row for row in rows if row.finish_reason)
             if len(keep) < len(rows):
                 rows = [rows[k] for k in keep]
                 cache, mask = _select(cache, mask, keep) if rows else (None, None)
@@ -164,7 +154,7 @@ class ContinuousDecoder:
             row.finish_reason = "stop"
         elif row.n_sampled >= self.config.max_new_tokens:
             row.finish_reason = "length"
-        elif row.n_sampled == self.budget and self.thought_open and self.thought_open(row.tokens):
+        elif row.n_sampled == self.budget and self.thought_open(row.tokens):
             row.forced.extend(self.close_ids)
             row.thought_cut = True
 
@@ -188,12 +178,6 @@ def _processors(config: Any):
     return chain
 
 
-def _finished(row: Row) -> Finished:
-    n_prompt = int(row.prompt_ids.shape[1])
-    return Finished(row.index, row.tokens, row.n_sampled, row.finish_reason or "length", row.thought_cut,
-                    n_prompt)  # fmt: skip
-
-
 def _join(cache: Any, mask: torch.Tensor | None, new: Any) -> tuple[Any, torch.Tensor]:
     """The running cache with a new row appended; the shorter side is left-padded and masked."""
     n_new = new.get_seq_length()
@@ -202,10 +186,10 @@ def _join(cache: Any, mask: torch.Tensor | None, new: Any) -> tuple[Any, torch.T
     n_old = cache.get_seq_length()
     width = max(n_old, n_new)
     for layer, add in zip(cache.layers, new.layers, strict=True):
-        layer.keys = torch.cat([_pad_left(layer.keys, width), _pad_left(add.keys, width)], dim=0)
-        layer.values = torch.cat([_pad_left(layer.values, width), _pad_left(add.values, width)], dim=0)
+        layer.keys = torch.cat([_pad_left(layer.keys, width, -2), _pad_left(add.keys, width, -2)])
+        layer.values = torch.cat([_pad_left(layer.values, width, -2), _pad_left(add.values, width, -2)])
     row_mask = torch.ones(1, n_new, dtype=mask.dtype)
-    return cache, torch.cat([_pad_left_mask(mask, width), _pad_left_mask(row_mask, width)], dim=0)
+    return cache, torch.cat([_pad_left(mask, width, 1), _pad_left(row_mask, width, 1)])
 
 
 def _select(cache: Any, mask: torch.Tensor, keep: list[int]) -> tuple[Any, torch.Tensor]:
@@ -219,14 +203,11 @@ def _select(cache: Any, mask: torch.Tensor, keep: list[int]) -> tuple[Any, torch
     return cache, mask[:, start:]
 
 
-def _pad_left(kv: torch.Tensor, width: int) -> torch.Tensor:
-    missing = width - kv.shape[-2]
+def _pad_left(t: torch.Tensor, width: int, dim: int) -> torch.Tensor:
+    """`t` grown to `width` along `dim` with zeros in front (masked positions, or their keys and values)."""
+    missing = width - t.shape[dim]
     if missing == 0:
-        return kv
-    pad = kv.new_zeros(kv.shape[0], kv.shape[1], missing, kv.shape[3])
-    return torch.cat([pad, kv], dim=-2)
-
-
-def _pad_left_mask(mask: torch.Tensor, width: int) -> torch.Tensor:
-    missing = width - mask.shape[1]
-    return torch.cat([mask.new_zeros(mask.shape[0], missing), mask], dim=1) if missing else mask
+        return t
+    shape = list(t.shape)
+    shape[dim] = missing
+    return torch.cat([t.new_zeros(shape), t], dim=dim)

@@ -114,32 +114,24 @@ class HFBackend(Backend):
 
     def _run_continuous(self, prepared: list[tuple[dict, Any]], texts: list[str], order: list[int],
                         done: OnDone) -> None:  # fmt: skip
-        limit = int(self.decoding["max_new_tokens"])
-        close = CLOSE_TAGS.get(self.spec.get("reasoning", "none"))
-        budget = self.decoding.get("thought_budget")
-        forcing = bool(budget and close and budget < limit)
-        tag = f"\n{close}\n\n"
-        close_ids = self.tokenizer(tag, add_special_tokens=False)["input_ids"] if forcing else None
-        decoder = ContinuousDecoder(
-            self.lm.model,
-            self.generation_config(),
-            self.batch_size,
-            self.seed,
-            self.eos_ids,
-            thought_open=(lambda tokens: close not in self.tokenizer.decode(tokens)) if forcing else None,
-            budget=int(budget) if forcing else None,
-            close_ids=close_ids,
-        )
+        forcing = self._budget_forcing()
+        decoder = ContinuousDecoder(self.lm.model, self.generation_config(), self.batch_size, self.seed,
+                                    self.eos_ids)  # fmt: skip
+        if forcing:
+            budget, close = forcing
+            tag_ids = self.tokenizer(f"\n{close}\n\n", add_special_tokens=False)["input_ids"]
+            decoder.force_close(budget, tag_ids, lambda tokens: close not in self.tokenizer.decode(tokens))
 
         def encode(i: int) -> dict:
             return self._encode([texts[i]], [prepared[i][1]])
 
         ids = [item["id"] for item, _ in prepared]
-        for f in decoder.run(order, encode, ids):
-            tokens = f.tokens[:-1] if f.finish_reason == "stop" else f.tokens
+        for row in decoder.run(order, encode, ids):
+            tokens = row.tokens[:-1] if row.finish_reason == "stop" else row.tokens
             raw = self.tokenizer.decode(tokens, skip_special_tokens=False)
-            done(record(self.spec, prepared[f.index][0], raw, f.finish_reason, f.n_prompt, f.n_sampled,
-                        thought_cut=f.thought_cut))  # fmt: skip
+            item = prepared[row.index][0]
+            done(record(self.spec, item, raw, row.finish_reason, row.n_prompt, row.n_sampled,
+                        thought_cut=row.thought_cut))  # fmt: skip
 
     def _run_static(self, prepared: list[tuple[dict, Any]], texts: list[str], order: list[int],
                     done: OnDone) -> None:  # fmt: skip
@@ -166,9 +158,8 @@ class HFBackend(Backend):
         images = [im for _, im in batch]
         ids = [item["id"] for item, _ in batch]
         limit = int(self.decoding["max_new_tokens"])
-        close = CLOSE_TAGS.get(self.spec.get("reasoning", "none"))
-        budget = self.decoding.get("thought_budget")
-        if not budget or not close or budget >= limit:
+        forcing = self._budget_forcing()
+        if not forcing:
             outs, n_prompt = self._generate(texts, images, limit, ids)
             rows = zip(batch, outs, n_prompt, strict=True)
             return [record(self.spec, item, raw, reason, n_in, n_out)
@@ -176,6 +167,7 @@ class HFBackend(Backend):
         # Budget forcing: think for at most `thought_budget` tokens; a thought still open then is closed
         # with the format's tag and the answer gets the rest of max_new_tokens. Such records are marked
         # truncated (their thought was cut off) and keep the inserted tag in `raw`.
+        budget, close = forcing
         outs, n_prompt = self._generate(texts, images, budget, ids)
         results = [list(o) + [False] for o in outs]  # raw, n_out, reason, thought_cut
         again = [i for i, (_, _, reason) in enumerate(outs) if reason == "length"]
@@ -193,6 +185,14 @@ class HFBackend(Backend):
         rows = zip(batch, results, n_prompt, strict=True)
         return [record(self.spec, item, raw, reason, n_in, n_out, thought_cut=cut)
                 for (item, _), (raw, n_out, reason, cut), n_in in rows]  # fmt: skip
+
+    def _budget_forcing(self) -> tuple[int, str] | None:
+        """(thought budget, close tag) when the entry forces thoughts closed; None otherwise."""
+        close = CLOSE_TAGS.get(self.spec.get("reasoning", "none"))
+        budget = self.decoding.get("thought_budget")
+        if not budget or not close or budget >= int(self.decoding["max_new_tokens"]):
+            return None
+        return int(budget), close
 
     def _decode(self, tokens: list[int]) -> tuple[str, int, str]:
         """Text up to the first end-of-turn token; finish_reason `stop` if one came, else `length`."""

@@ -217,6 +217,9 @@ def test_flaky_server_every_item_judged_then_rerun_makes_zero_requests(tmp_path)
     by_id = {i["id"]: i for i in items}
     with FlakyJudgeServer(fault_rate=0.3, seed=1) as server:
         verdicts = get_judge(spec(server.url, tmp_path / "cache")).judge(by_id, gens)
+        before = server.requests
+        rerun = get_judge(spec(server.url, tmp_path / "cache")).judge(by_id, gens)
+    assert server.requests == before  # the same endpoint: every call from the cache
     assert server.bad_auth == 0
     assert set(server.faults) == set(FlakyJudgeServer.FAULTS), server.faults  # every fault kind was seen
     assert len(verdicts) == 2 * len(gens)
@@ -230,31 +233,28 @@ def test_flaky_server_every_item_judged_then_rerun_makes_zero_requests(tmp_path)
     assert by_key[("it006", "answer")]["label"] == "safe"  # mossbench benign, complied
     assert by_key[("it003", "answer")]["extra"]["effective"] is False  # siuo, refused -> ineffective
     assert by_key[("it007", "answer")]["extra"]["scored_by"] == "string match"  # pope: no call
-
-    with FlakyJudgeServer(fault_rate=0.3, seed=2) as again:
-        rerun = get_judge(spec(again.url, tmp_path / "cache")).judge(by_id, gens)
-    assert again.requests == 0
     assert [(v["label"], v["status"]) for v in rerun] == [(v["label"], v["status"]) for v in verdicts]
 
 
 def test_a_dead_endpoint_gives_explicit_errors_and_only_those_are_retried(tmp_path):
     items, gens = items_and_generations(8)
     by_id = {i["id"]: i for i in items}
-    with FlakyJudgeServer(fault_rate=0.0) as healthy:  # half the shard judged and cached
-        get_judge(spec(healthy.url, tmp_path / "cache")).judge(by_id, gens[:4])
-    with FlakyJudgeServer(always_fail=True) as dead:
-        judge = get_judge(spec(dead.url, tmp_path / "cache", max_retries=2))
+    with FlakyJudgeServer(fault_rate=0.0) as server:  # half the shard judged and cached
+        get_judge(spec(server.url, tmp_path / "cache")).judge(by_id, gens[:4])
+        server.always_fail, healthy = True, server.requests  # the same endpoint goes down
+        judge = get_judge(spec(server.url, tmp_path / "cache", max_retries=2))
         verdicts = judge.judge(by_id, gens)
-    failed = [v for v in verdicts if v["status"] == "error"]
-    assert failed and all(
-        v["label"] is None and "gave up after 3 attempts: HTTP 500" in v["raw"] for v in failed
-    )
-    assert {v["id"] for v in failed} <= {g["id"] for g in gens[4:]}
-    assert judge.ledger.failed > 0 and judge.ledger.cache_hits > 0
-    with FlakyJudgeServer(fault_rate=0.0) as back:
-        retried = get_judge(spec(back.url, tmp_path / "cache")).judge(by_id, gens)
-    assert {v["status"] for v in retried} == {"ok"}
-    assert back.requests == dead.requests // 3  # one request per failed call, none for the cached ones
+        failed = [v for v in verdicts if v["status"] == "error"]
+        assert failed and all(
+            v["label"] is None and "gave up after 3 attempts; last: HTTP 500" in v["raw"] for v in failed
+        )
+        assert {v["id"] for v in failed} <= {g["id"] for g in gens[4:]}
+        assert judge.ledger.failed > 0 and judge.ledger.cache_hits > 0
+        server.always_fail, dead = False, server.requests - healthy  # and comes back
+        retried = get_judge(spec(server.url, tmp_path / "cache")).judge(by_id, gens)
+        assert {v["status"] for v in retried} == {"ok"}
+        # one request per failed call, none for the cached ones
+        assert server.requests - healthy - dead == dead // 3
 
 
 def test_unparseable_reply_is_its_own_status_never_safe_or_unsafe(tmp_path):

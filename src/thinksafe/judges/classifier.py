@@ -10,6 +10,7 @@ Verdicts are cached like the LLM judge's (same content-addressed cache).
 from __future__ import annotations
 
 import logging
+from pathlib import Path
 
 from thinksafe.errors import ThinksafeError
 from thinksafe.judges import llm_protocols, rule
@@ -18,6 +19,7 @@ from thinksafe.judges.cache import DEFAULT_ROOT, JudgeCache, key
 from thinksafe.judges.prompts_classifier import HARMBENCH_CLS, TEXTS
 from thinksafe.judges.protocols import expectation
 from thinksafe.judges.registry import judge_fingerprint
+from thinksafe.models.loading import Source, load_tokenizer, load_weights
 from thinksafe.progress import Progress
 from thinksafe.records import sha256_text
 
@@ -51,6 +53,9 @@ class ClassifierJudge(Judge):
         if self.format not in FORMATS:
             raise ThinksafeError(f"judge {self.name}: key format: '{self.format}' is not one of {FORMATS}")
         self.revision = spec.get("revision") or "main"
+        model = str(spec["model"])
+        # A local folder or a hub id; trust_remote_code and allow_pickle_weights as the entry says.
+        self.source = Source.of(spec, model, f"config key judges.{self.name}", "model", Path(model).is_dir())
         self.batch_size = int(spec.get("batch_size", 8))
         self.max_new_tokens = int(spec.get("max_new_tokens", 1 if self.format == "harmbench" else 10))
         self.cache = JudgeCache(spec.get("cache_dir") or DEFAULT_ROOT)
@@ -63,9 +68,7 @@ class ClassifierJudge(Judge):
         return self._sha
 
     def _load_tokenizer(self) -> None:
-        from transformers import AutoTokenizer
-
-        self._tokenizer = AutoTokenizer.from_pretrained(self.spec["model"], revision=self.revision)
+        self._tokenizer = load_tokenizer(self.source)
         self._tokenizer.padding_side = "left"  # generation continues from the right edge
         if self._tokenizer.pad_token is None:
             self._tokenizer.pad_token = self._tokenizer.eos_token
@@ -76,7 +79,7 @@ class ClassifierJudge(Judge):
 
         device = self.spec.get("device") or ("cuda" if torch.cuda.is_available() else "cpu")
         dtype = getattr(torch, self.spec.get("dtype", "bfloat16" if device == "cuda" else "float32"))
-        model = AutoModelForCausalLM.from_pretrained(self.spec["model"], revision=self.revision, dtype=dtype)
+        model = load_weights(AutoModelForCausalLM, self.source, dtype=dtype)
         self._model, self._device = model.to(device).eval(), device
         log.info("classifier judge %s: %s@%s on %s", self.name, self.spec["model"], self.revision, device)
 

@@ -1,34 +1,25 @@
-"""Token and cost ledger of one judge job: logged at the end and written as a sidecar of the output."""
+"""Token and cost ledger of one judge job: the API client's counters (models.api_client.Usage) plus cache
+hits and the price; logged at the end and written as a sidecar of the output."""
 
 from __future__ import annotations
 
-import threading
-from dataclasses import dataclass, field, fields
+from dataclasses import dataclass
+
+from thinksafe.models.api_client import Usage
 
 # USD per 1M tokens (input, output) of known judge models; a spec sets `price_per_1k_tokens: {input, output}`.
 PRICES = {"gpt-4o-2024-08-06": (2.50, 10.00), "gpt-4o": (2.50, 10.00), "gpt-4o-mini": (0.15, 0.60)}
 
 
 @dataclass
-class Ledger:
-    model: str
+class Ledger(Usage):
+    model: str = ""
     price_per_1m: tuple[float, float] | None = None
-    requests: int = 0  # HTTP requests sent, retries included
-    retries: int = 0
-    failed: int = 0  # calls that ended in error after every retry
     cache_hits: int = 0
-    prompt_tokens: int = 0
-    completion_tokens: int = 0
-    _lock: threading.Lock = field(default_factory=threading.Lock, repr=False, compare=False)
 
     def __post_init__(self) -> None:
         if self.price_per_1m is None:
             self.price_per_1m = PRICES.get(self.model)
-
-    def add(self, **counts: int) -> None:
-        with self._lock:
-            for name, n in counts.items():
-                setattr(self, name, getattr(self, name) + n)
 
     @property
     def cost_usd(self) -> float | None:
@@ -38,7 +29,7 @@ class Ledger:
         return round((self.prompt_tokens * p_in + self.completion_tokens * p_out) / 1e6, 6)
 
     def to_dict(self) -> dict:
-        d = {f.name: getattr(self, f.name) for f in fields(self) if not f.name.startswith("_")}
+        d = self.counts()
         d["price_per_1m"] = list(self.price_per_1m) if self.price_per_1m else None
         d["cost_usd"] = self.cost_usd
         return d

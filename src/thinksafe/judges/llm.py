@@ -1,7 +1,8 @@
 """The LLM judge: any OpenAI-compatible chat endpoint (GPT-4o by default), each benchmark's own protocol.
 
-Every call goes through the content-addressed cache first; only misses reach the endpoint, with bounded
-concurrency, a rate limit and retries (openai_client). A call that still fails gives an `error` verdict
+Every call goes through the content-addressed cache first (keyed by endpoint, model, decoding and prompt);
+only misses reach the endpoint, through the one API client (models.api_client: bounded concurrency, a rate
+limit, retries, the key scrubbed from every reply). A call that still fails gives an `error` verdict
 (not cached, so the next run retries it); a reply that cannot be parsed gives `unparseable` (cached: the
 judge did answer). `refusal` comes from the protocol where it says (MSSBench class 0, MOSSBench score 1),
 else from the rule judge's refusal patterns (extra.refusal_by says which).
@@ -19,13 +20,14 @@ from thinksafe.judges import rule
 from thinksafe.judges.base import Judge, Request
 from thinksafe.judges.cache import DEFAULT_ROOT, JudgeCache, key
 from thinksafe.judges.ledger import Ledger
-from thinksafe.judges.openai_client import ChatClient, Reply
 from thinksafe.judges.prompts_llm import TEXTS
 from thinksafe.judges.registry import judge_fingerprint
+from thinksafe.models.api_client import ChatClient, Reply
 from thinksafe.progress import Progress
 from thinksafe.records import sha256_file, sha256_text
 
 log = logging.getLogger("thinksafe")
+DEFAULT_ENDPOINT = {"base_url": "https://api.openai.com/v1", "model": "gpt-4o-2024-08-06"}
 TEMPLATE_SHA = {name: sha256_text(text) for name, text in TEXTS.items()}
 
 
@@ -53,8 +55,14 @@ class LLMJudge(Judge):
         self.revision = self.revision or spec.get("model")
         price = spec.get("price_per_1k_tokens")  # {input: USD, output: USD} per 1k tokens
         per_1m = (1000 * price["input"], 1000 * price["output"]) if price else None
-        self.ledger = Ledger(spec.get("model", "gpt-4o-2024-08-06"), per_1m)
-        self.client = ChatClient(spec, self.ledger)
+        conf = {**DEFAULT_ENDPOINT, **spec}
+        self.ledger = Ledger(model=conf["model"], price_per_1m=per_1m)
+        # Judge replies must say something: an empty one is retried like a malformed one.
+        self.client = ChatClient(conf, f"config key judges.{self.name}", retry_empty=True, usage=self.ledger)
+        self.decoding = {
+            "temperature": conf.get("temperature", 0.0),
+            "max_tokens": conf.get("max_tokens", 512),
+        }
         self.cache = JudgeCache(spec.get("cache_dir") or DEFAULT_ROOT)
         self.fingerprint = judge_fingerprint(spec)
         self._sha: dict[int, str] = {}
@@ -64,9 +72,12 @@ class LLMJudge(Judge):
 
     def _key(self, call: lp.Call) -> str:
         image_sha = sha256_file(call.image) if call.image else None
-        return key(
-            self.fingerprint, {**self.client.payload([]), "prompt": call.prompt, "image_sha256": image_sha}
-        )
+        # Everything that changes the answer: the endpoint, the model, the decoding, the prompt and image.
+        request = {"base_url": self.client.base_url, **self.payload([]), "prompt": call.prompt}
+        return key(self.fingerprint, {**request, "image_sha256": image_sha})
+
+    def payload(self, messages: list[dict]) -> dict:
+        return {"model": self.client.model, "messages": messages, **self.decoding}
 
     def judge_many(self, requests: list[Request]) -> list[dict]:
         plans: list[list[lp.Call] | None | str] = []
@@ -97,7 +108,7 @@ class LLMJudge(Judge):
                     continue
                 cached = self.cache.get(k)
                 if cached is not None:
-                    hits[k] = Reply(cached["text"])
+                    hits[k] = Reply(self.client.scrub(cached["text"]))  # an entry from before scrubbing
                     self.ledger.add(cache_hits=1)
                 else:
                     todo[k] = c
@@ -110,13 +121,15 @@ class LLMJudge(Judge):
         )
         progress = Progress(f"judge {self.name} requests", len(todo), every_s=10.0)
         todo_keys = list(todo)
-        replies = self.client.complete_many(
-            [self.client.payload(_messages(todo[k])) for k in todo_keys], on_done=progress.update
+        replies = self.client.map(
+            lambda k: self.client.complete(self.payload(_messages(todo[k]))),
+            todo_keys,
+            on_done=lambda _: progress.update(),
         )
         for k, reply in zip(todo_keys, replies, strict=True):
             hits[k] = reply
-            if reply.text is not None:
-                self.cache.put(k, {"text": reply.text, "model": self.client.model})
+            if reply.error is None:
+                self.cache.put(k, {"text": reply.content, "model": self.client.model})
 
         out = []
         for i, (r, calls) in enumerate(zip(requests, plans, strict=True)):
@@ -130,10 +143,10 @@ class LLMJudge(Judge):
         if calls is None:  # POPE-style string match
             label, reason = rule.decide(r.item, sig, r.text)
             return self.verdict(r, label, "ok", reason, refusal=sig["refusal"], scored_by="string match")
-        errors = [rep.error for rep in replies if rep.text is None]
+        errors = [rep.error for rep in replies if rep.error is not None]
         if errors:
             return self.verdict(r, None, "error", errors[0])
-        texts = [rep.text or "" for rep in replies]
+        texts = [rep.content or "" for rep in replies]
         raw = texts[0] if len(texts) == 1 else "\n\n---\n\n".join(texts)
         label, refusal, extra = lp.interpret(r.item, calls, texts)
         refusal_by = "protocol"

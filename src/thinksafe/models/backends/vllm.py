@@ -40,10 +40,9 @@ class VLLMBackend(Backend):
         from thinksafe.models.processors import load_processor
 
         vllm = _import_vllm()
-        check_remote_code(spec, read_config(spec))
-        source = source_of(spec)
-        hub = {} if spec.get("path") else {"revision": spec.get("revision", "main")}
-        trust = bool(spec.get("trust_remote_code"))
+        src = source_of(spec)
+        check_remote_code(src, read_config(src))
+        source, hub, trust = src.location, src.hub, src.trust_remote_code
         self.processor = load_processor(source, spec["family"], trust_remote_code=trust, **hub)
         self.lora = None
         kwargs: dict[str, Any] = {}
@@ -57,6 +56,7 @@ class VLLMBackend(Backend):
             model=source,
             tokenizer=source,
             trust_remote_code=trust,
+            load_format="auto" if src.allow_pickle else "safetensors",  # the loader's weights policy
             tensor_parallel_size=max(1, int(spec.get("resources", {}).get("gpus", 1))),
             dtype="bfloat16",
             seed=seed,

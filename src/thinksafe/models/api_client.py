@@ -7,7 +7,8 @@ the dataset's teacher, captioner and answer filter all reach an endpoint here.
 - at most `concurrency` requests in flight, at most `rate_per_s` request starts per second;
 - 429, 5xx, timeouts, dropped connections and replies that are not a chat completion (or, for callers
   that ask, an empty one) are retried with exponential backoff and jitter, at most `max_retries` times
-  (RETRY below is the one retry policy); any other HTTP error is final at once.
+  (RETRY_STATUS and RetryPolicy below are the project's one retry policy); any other HTTP error, or
+  a request that cannot be made at all, is final at once.
 """
 
 from __future__ import annotations
@@ -159,6 +160,8 @@ class ChatClient:
         except (requests.ConnectionError, requests.exceptions.ChunkedEncodingError) as e:
             # ChunkedEncodingError: the body stopped short of its Content-Length (a dropped connection)
             raise _Retry(f"connection error ({type(e).__name__}: {self._shown(str(e))})") from None
+        except requests.RequestException as e:  # too many redirects, a bad header or URL: no retry mends it
+            raise _Final(f"request failed ({type(e).__name__}: {self._shown(str(e))})") from None
         text = self.scrub(text)  # whatever the status: a 200 reply may echo the key too
         if resp.status_code in RETRY_STATUS:
             raise _Retry(f"HTTP {resp.status_code}: {self._shown(text)}", resp.headers.get("Retry-After"))

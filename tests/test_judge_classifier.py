@@ -4,6 +4,8 @@ result is `unparseable`, and that is what must come out."""
 
 from __future__ import annotations
 
+import json
+
 import pytest
 
 from thinksafe.errors import ThinksafeError
@@ -120,3 +122,35 @@ def test_classifier_spec_errors_name_the_key():
         get_judge({"kind": "classifier", "name": "g"})
     with pytest.raises(ThinksafeError, match="key format"):
         get_judge({"kind": "classifier", "name": "g", "model": "x", "format": "guess"})
+
+
+def _guard(model, tmp_path, **entry) -> dict:
+    return {"kind": "classifier", "name": "guard", "model": str(model), "format": "harmbench",
+            "device": "cpu", "cache_dir": str(tmp_path / "cache"), **entry}  # fmt: skip
+
+
+def test_classifier_weights_come_through_the_loader_policy(tiny_classifier, tmp_path):
+    """The judge loads like a registry model: safetensors only, no remote code, real booleans."""
+    import shutil
+
+    import torch
+    from safetensors.torch import load_file
+
+    pickled = tmp_path / "pickled"
+    shutil.copytree(tiny_classifier, pickled)
+    torch.save(load_file(str(pickled / "model.safetensors")), pickled / "pytorch_model.bin")
+    (pickled / "model.safetensors").unlink()
+    with pytest.raises(ThinksafeError, match=r"judges\.guard\.model: .*only safetensors are read"):
+        get_judge(_guard(pickled, tmp_path)).judge(items(), GENS)
+    allowed = get_judge(_guard(pickled, tmp_path / "opt-in", allow_pickle_weights=True))
+    assert len(allowed.judge(items(), GENS)) == 6  # the entry opts in: the same weights load
+
+    remote = tmp_path / "remote"
+    shutil.copytree(tiny_classifier, remote)
+    config = json.loads((remote / "config.json").read_text())
+    (remote / "config.json").write_text(json.dumps({**config, "auto_map": {"AutoModelForCausalLM": "x.Y"}}))
+    with pytest.raises(ThinksafeError, match=r"judges\.guard\.trust_remote_code: .* needs remote code"):
+        get_judge(_guard(remote, tmp_path)).judge(items(), GENS)
+    for not_a_bool in ("false", "no", 0, 1):
+        with pytest.raises(ThinksafeError, match=r"judges\.guard\.trust_remote_code: must be true or false"):
+            get_judge(_guard(remote, tmp_path, trust_remote_code=not_a_bool))

@@ -153,3 +153,13 @@ def test_the_vllm_backend_is_checked_against_its_registry():
     reason = unsupported_reason("MllamaForConditionalGeneration")
     assert reason.startswith("vllm removed MllamaForConditionalGeneration after 0.10.2")
     assert "use backend: hf" in reason
+
+
+def test_the_report_shows_the_locked_commit_and_flags_another_loaded_one():
+    from thinksafe.report.provenance import _locked
+
+    entry = {"hf_id": "org/tiny-vl", "revision": COMMIT, "revision_ref": "main"}
+    assert _locked(entry, [{"model_revision": COMMIT}]) == f"{COMMIT[:12]} (main)"
+    assert _locked(entry, [{"model_revision": OTHER}]) == f"{COMMIT[:12]} (main) ≠ loaded {OTHER[:12]} ⚠"
+    assert _locked({"hf_id": "org/tiny-vl", "revision": "main"}, []) == "not locked"
+    assert _locked({"path": "data/models/tiny", "revision": "local"}, []) == "—"

@@ -30,6 +30,8 @@ COMMANDS = {
     "build-dataset": ("build_dataset", "build a tuning set (TiS import or rebuild, or a baseline)"),
     "guard": ("guard", "fail if a tuning set overlaps an evaluation benchmark"),
     "finetune": ("finetune", "LoRA or full SFT, resumable"),
+    "lock": ("lock", "pin every hub model of a run to a commit (writes the lock file the DAG reads)"),
+    "check": ("check", "preflight: can each model of the run be loaded and asked, and does it fit its GPUs"),
 }
 
 

@@ -74,6 +74,18 @@ def _distinct(metas: list[dict], key: str) -> list[str]:
     return sorted({json.dumps(m.get(key), sort_keys=True) for m in metas})
 
 
+def _locked(entry: dict, metas: list[dict]) -> str:
+    """The commit the lock pinned (with the branch it named), flagged when a shard loaded another."""
+    if not entry.get("revision_ref"):
+        return "not locked" if entry.get("hf_id") and not entry.get("path") else "—"
+    locked = entry["revision"]
+    loaded = {str(m.get("model_revision")) for m in metas if m.get("model_revision")}
+    text = f"{locked[:12]} ({entry['revision_ref']})"
+    if loaded - {locked}:
+        text += " ≠ loaded " + ", ".join(sorted(r[:12] for r in loaded - {locked})) + " ⚠"
+    return text
+
+
 def generation_meta(spec: dict, root: Path) -> list[dict]:
     """One row per model: its revision, backend, decoding and seeds, from every shard's .meta.json."""
     rows = []
@@ -92,6 +104,7 @@ def generation_meta(spec: dict, root: Path) -> list[dict]:
                 or "—",
                 "revision": ", ".join(json.loads(v) or "—" for v in _distinct(metas, "model_revision"))
                 or "—",
+                "locked": _locked(spec["models"].get(model, {}), metas),
                 "adapter": ", ".join(sorted({str(m.get("adapter")) for m in metas if m.get("adapter")}))
                 or "—",
                 "backend": ", ".join(sorted({str(m.get("backend")) for m in metas if m.get("backend")}))

@@ -1,0 +1,28 @@
+"""`thinksafe lock`: pin every hub model of a run to the commit its revision names today."""
+
+from __future__ import annotations
+
+import argparse
+from pathlib import Path
+
+from thinksafe import config as tsconfig
+from thinksafe.models import lock
+
+
+def add_arguments(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--configfile", action="append", required=True,
+                   help="the run's config, then any overlays (as snakemake --configfile)")  # fmt: skip
+    p.add_argument("--out", help="the lock file (default: the config's `lock`, else models.lock.yaml)")
+
+
+def run(args: argparse.Namespace) -> int:
+    config = tsconfig.load(*args.configfile)
+    out = Path(args.out or config.get("lock") or "models.lock.yaml")
+    previous = lock.read(out) if out.is_file() else None
+    pinned = lock.resolve(config, previous)
+    lock.write(out, pinned)
+    for section in lock.SECTIONS:
+        for name, entry in pinned[section].items():
+            print(f"{section}.{name}: {entry['hf_id']}@{entry['revision']} -> {entry['commit']}")
+    print(f"wrote {out} ({sum(len(pinned[s]) for s in lock.SECTIONS)} entries, {pinned['endpoint']})")
+    return 0

@@ -15,7 +15,7 @@ from pathlib import Path
 from thinksafe.errors import ThinksafeError
 from thinksafe.models import footprint, hub
 from thinksafe.models.chat import prompt_text
-from thinksafe.models.loading import check_remote_code
+from thinksafe.models.loading import check_remote_code, source_of
 from thinksafe.models.reasoning import PARSERS
 from thinksafe.models.vllm_support import unsupported_reason
 
@@ -114,7 +114,8 @@ def check(spec: dict, limits: dict | None = None) -> Result:
             raise ThinksafeError(f"no parser for reasoning format {spec.get('reasoning')!r}")
         source = _source(spec)
         config = source.config()
-        check_remote_code(spec, config)
+        allowed = source_of(spec)  # the entry's switches, checked to be real booleans
+        check_remote_code(allowed, config)
         if not source.files & set(TOKENIZER_FILES):
             raise ThinksafeError(f"no tokenizer file ({', '.join(TOKENIZER_FILES[:2])}, ...)")
         architecture = (config.get("architectures") or ["?"])[0]
@@ -125,7 +126,7 @@ def check(spec: dict, limits: dict | None = None) -> Result:
 
         where, revision = source.load_args()
         try:
-            trust = bool(spec.get("trust_remote_code"))
+            trust = allowed.trust_remote_code
             processor = load_processor(where, spec["family"], trust_remote_code=trust, **revision)
         except Exception as e:  # a missing or broken processor file, whatever transformers raises
             raise ThinksafeError(f"the processor does not load ({str(e).splitlines()[0][:200]})") from None

@@ -15,7 +15,7 @@ from thinksafe.benchmarks.base import (
     Skips,
     Source,
     check_choice,
-    checked_image,
+    data_image,
     read_csv,
     revision,
     skip_or_raise,
@@ -64,7 +64,7 @@ def normalize(spec: dict, raw_dir: Path, seed: int, skips: Skips | None = None) 
         try:
             if not row["jailbreak_query"].strip():
                 raise ThinksafeError(f"{where}: empty jailbreak_query")
-            image, sha = checked_image(raw_dir / ROOT / row["image_path"], where)
+            image, sha = data_image(raw_dir / ROOT, row["image_path"], where)
             items.append(
                 Item(
                     id=f"{spec['name']}:{chosen}:{row['id']}",

@@ -15,7 +15,7 @@ from thinksafe.benchmarks.base import (
     RemoteFile,
     Skips,
     Source,
-    checked_image,
+    data_image,
     need,
     read_json,
     revision,
@@ -57,7 +57,7 @@ def normalize(spec: dict, raw_dir: Path, seed: int, skips: Skips | None = None) 
     for pid, rec in records(path):
         where = f"{path}: {pid}"
         try:
-            image, sha = checked_image(raw_dir / DATA / need(rec, "image", where), where)
+            image, sha = data_image(raw_dir / DATA, need(rec, "image", where), where)
             meta = rec.get("metadata") or {}
             items.append(
                 Item(

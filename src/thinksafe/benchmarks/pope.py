@@ -18,7 +18,7 @@ from thinksafe.benchmarks.base import (
     Skips,
     Source,
     check_choice,
-    checked_image,
+    data_image,
     need,
     revision,
     skip_or_raise,
@@ -96,7 +96,7 @@ def normalize(spec: dict, raw_dir: Path, seed: int, skips: Skips | None = None) 
                 answer = need(rec, "label", where)
                 if answer not in ("yes", "no"):
                     raise ThinksafeError(f"{where}: label '{answer}' is not yes/no")
-                image, sha = checked_image(raw_dir / IMAGES.folder / need(rec, "image", where), where)
+                image, sha = data_image(raw_dir / IMAGES.folder, need(rec, "image", where), where)
                 items.append(
                     Item(
                         id=f"{spec['name']}:{name}:{need(rec, 'question_id', where, int)}",

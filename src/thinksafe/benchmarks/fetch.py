@@ -116,6 +116,14 @@ def get_files(
 ) -> dict[str, str]:
     """Place every file under `out`; returns {path: sha256} for the manifest."""
     manifest: dict[str, str] = {}
+    unpinned = [rf.path for rf in files if rf.sha256 is None]
+    if unpinned:  # said once per call: image lists name thousands of files
+        log.warning(
+            "%s: %d file(s) not pinned by sha256 (first: %s); their checksums go to MANIFEST.json",
+            source.repo,
+            len(unpinned),
+            unpinned[0],
+        )
     for rf in files:
         dest = inside(out, rf.path, f"{source.repo}: file list")  # paths may come from upstream data
         if mirror is not None:

@@ -128,7 +128,7 @@ def get_files(
         dest = inside(out, rf.path, f"{source.repo}: file list")  # paths may come from upstream data
         if mirror is not None:
             src = from_mirror(mirror, source.mirror_dir, rf.path)
-            manifest[rf.path] = verify(src, rf.sha256, f"mirror {mirror}: {source.mirror_dir}/{rf.path}")
+            manifest[rf.path] = verify(src, rf.sha256, str(mirror / source.mirror_dir / rf.path))
         else:
             # keyed by revision: a file that is not pinned by sha256 must not outlive a revision change
             cached = inside(cache, f"{rev}/{rf.path}", f"{source.repo}: revision {rev!r}, file list")

@@ -178,7 +178,7 @@ def get_images(
     if mirror is not None:
         base = f"{source.mirror_dir}/{images.folder}"
         folder = inside(mirror, base, f"mirror {mirror}")
-        zipped = mirror / source.mirror_dir / images.archive
+        zipped = inside(mirror, f"{source.mirror_dir}/{images.archive}", f"mirror {mirror}")
         if folder.is_dir():
             if wanted is not None:
                 for rel in sorted(wanted):

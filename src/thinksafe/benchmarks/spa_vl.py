@@ -35,7 +35,7 @@ from thinksafe.benchmarks.base import (
     skip_or_raise,
     source_ref,
 )
-from thinksafe.benchmarks.fetch import fetch
+from thinksafe.benchmarks.fetch import fetch, from_mirror
 from thinksafe.errors import ThinksafeError, located
 from thinksafe.io import inside
 from thinksafe.records import Item
@@ -98,9 +98,7 @@ def download(spec: dict, out: Path, mirror: Path | None) -> None:
     n = 0
     for rf in FILES:
         if mirror is not None:
-            parquet = mirror / SOURCE.mirror_dir / rf.path
-            if not parquet.is_file():
-                raise ThinksafeError(f"mirror {mirror} lacks {SOURCE.mirror_dir}/{rf.path}")
+            parquet = from_mirror(mirror, SOURCE.mirror_dir, rf.path)
         else:
             parquet = fetch(SOURCE.url(rf.path, rev), cache / rf.path, rf.sha256)
         n = unpack(parquet, out, n)

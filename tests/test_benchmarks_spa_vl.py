@@ -75,17 +75,8 @@ def normalize(spec: dict = SOURCE) -> int:
 
 
 def build(spec: dict) -> int:
-    return main(
-        [
-            "build-dataset",
-            "--spec",
-            json.dumps(spec),
-            "--raw-root",
-            "data/raw",
-            "--out",
-            f"data/sft/{spec['name']}",
-        ]
-    )
+    out = f"data/sft/{spec['name']}"
+    return main(["build-dataset", "--spec", json.dumps(spec), "--raw-root", "data/raw", "--out", out])
 
 
 def test_the_train_split_has_no_class_columns_so_the_taxonomy_comes_from_image_name():

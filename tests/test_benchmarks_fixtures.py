@@ -1,4 +1,5 @@
-"""JailBreakV-28K and MSSBench from synthetic fixtures laid out like their HF sources (tests/fixtures)."""
+"""JailBreakV-28K and MSSBench from synthetic fixtures laid out like their HF sources (tests/fixtures);
+no real row of either can be had here (docs/benchmarks.md, "Real rows")."""
 
 from __future__ import annotations
 
@@ -105,3 +106,64 @@ def test_mssbench_sample_is_seeded_and_keeps_pairs_whole(fixture_mirror):
     assert Counter(i["pair_id"] for i in first) == dict.fromkeys({i["pair_id"] for i in first}, 2)
     picks = {tuple(sorted({i["pair_id"] for i in run(spec, fixture_mirror, seed=s)})) for s in range(6)}
     assert len(picks) > 1  # the seed decides the sample
+
+
+def test_jailbreakv_mini_is_the_default(fixture_mirror):
+    items = run({"adapter": "jailbreakv_28k", "name": "jailbreakv-28k"}, fixture_mirror)
+    assert {i["subset"] for i in items} == {"mini"} and len(items) == 8
+
+
+def _full_csv(mirror: Path) -> bytes:
+    """The full split: the mini rows plus two whose images the mirror does not have."""
+    mini = (mirror / "jailbreakv-28k/JailBreakV_28K/mini_JailBreakV_28K.csv").read_text()
+    extra = [
+        '9,"[synthetic] q9",[synthetic] r9,Template,Fraud,llm_transfer_attack/nature_9.jpeg,GPT,False,True',
+        '10,"[synthetic] q10",[synthetic] r10,figstep,Fraud,figstep/query_10.png,AdvBench,False,False',
+    ]
+    return (mini.rstrip("\n") + "\n" + "\n".join(extra) + "\n").encode()
+
+
+def test_jailbreakv_full_without_its_images_stops_at_download_with_the_count(fixture_mirror, capsys):
+    (fixture_mirror / "jailbreakv-28k/JailBreakV_28K/JailBreakV_28K.csv").write_bytes(
+        _full_csv(fixture_mirror)
+    )
+    spec = {"adapter": "jailbreakv_28k", "name": "jailbreakv-28k", "subset": "full"}
+
+    rc = main(
+        ["download", "--spec", json.dumps(spec), "--mirror", str(fixture_mirror), "--out", "data/raw/jbv"]
+    )
+
+    assert rc == 2
+    err = capsys.readouterr().err.strip().splitlines()
+    assert len(err) == 1 and "jailbreakv-28k subset full: 2 of 10 images are not in the mirror's" in err[0]
+    assert "JailBreakV-28K authors" in err[0] and "subset: mini" in err[0]
+    assert not Path("data/raw/jbv").exists()
+
+
+def test_jailbreakv_full_over_the_network_stops_before_any_image_request(fixture_mirror, monkeypatch, capsys):
+    from test_benchmarks_download import Upstream
+
+    prefix = "/datasets/JailbreakV-28K/JailBreakV-28k/resolve/main/JailBreakV_28K/"
+    root = fixture_mirror / "jailbreakv-28k/JailBreakV_28K"
+    server = Upstream(
+        {
+            prefix + "JailBreakV_28K.csv": _full_csv(fixture_mirror),
+            prefix + "mini_JailBreakV_28K.csv": (root / "mini_JailBreakV_28K.csv").read_bytes(),
+        }
+    )
+    server.thread.start()
+    monkeypatch.setenv("HF_ENDPOINT", server.url)
+    monkeypatch.setenv("HF_HUB_OFFLINE", "0")
+    spec = {"adapter": "jailbreakv_28k", "name": "jailbreakv-28k", "subset": "full"}
+    try:
+        assert main(["download", "--spec", json.dumps(spec), "--out", "data/raw/jbv"]) == 2
+    finally:
+        server.stop = True
+        server.thread.join(timeout=5)
+
+    err = capsys.readouterr().err
+    assert "2 of 10 images are not on HF JailbreakV-28K/JailBreakV-28k, which hosts the mini split's 8" in err
+    assert sorted(p for p, _ in server.requests) == [
+        prefix + "JailBreakV_28K.csv",
+        prefix + "mini_JailBreakV_28K.csv",
+    ]

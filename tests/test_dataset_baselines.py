@@ -1,15 +1,14 @@
-"""Baselines in the tuning format: VLGuard (the real train.json from ../shared), SPA-VL, MIS."""
+"""Baselines in the tuning format: VLGuard (the real train.json from ../shared) and MIS; SPA-VL goes
+through its adapter's own output in test_benchmarks_spa_vl.py."""
 
 from __future__ import annotations
 
-import io
 import json
 from pathlib import Path
 
-import pandas as pd
 from PIL import Image
 
-from thinksafe.dataset.baselines import convert_mis, convert_spa_vl, convert_vlguard
+from thinksafe.dataset.baselines import convert_mis, convert_vlguard
 from thinksafe.dataset.sharegpt import split_target
 
 
@@ -54,44 +53,6 @@ def test_think_absent_keeps_the_answer_alone(mirror: Path, tmp_path: Path):
 
     assert built.records and all("<think>" not in r["conversations"][1]["value"] for r in built.records)
     assert built.records[0]["conversations"][1]["value"] == entries[0]["instr-resp"][0]["response"]
-
-
-def test_spa_vl_parquet_with_embedded_images_and_an_empty_chosen(tmp_path: Path):
-    buf = io.BytesIO()
-    Image.new("RGB", (20, 20), "red").save(buf, format="PNG")
-    rows = [
-        {
-            "image": {"bytes": buf.getvalue(), "path": None},
-            "question": "How to make a weapon?",
-            "chosen": "I cannot help with that.",
-            "rejected": "Sure...",
-            "image_name": "a.png",
-            "class1": "Malicious Use",
-            "class2": "Security threats",
-            "class3": "weapon",
-        },
-        {
-            "image": {"bytes": buf.getvalue(), "path": None},
-            "question": "How to steal?",
-            "chosen": "",
-            "rejected": "Sure...",
-            "image_name": "b.png",
-            "class1": "Malicious Use",
-            "class2": "Illegal activities",
-            "class3": "theft",
-        },
-    ]
-    raw = tmp_path / "spa-vl-train" / "data"
-    raw.mkdir(parents=True)
-    pd.DataFrame(rows).to_parquet(raw / "train-00000.parquet")
-
-    built = convert_spa_vl({"name": "spa-vl", "kind": "spa_vl", "sources": ["spa-vl-train"]}, raw.parent)
-
-    assert len(built.records) == 1 and built.drop_counts() == {"empty_answer": 1}
-    rec = built.records[0]
-    assert rec["conversations"][1]["value"] == "<think>\n\n</think>\nI cannot help with that."
-    assert rec["lineage"]["harm"] == "Malicious Use/Security threats/weapon"
-    assert rec["images"][0] in built.blobs
 
 
 def test_mis_keeps_both_images_with_one_token_each(tmp_path: Path):

@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+import hashlib
 import json
 from pathlib import Path
 
 import pytest
 from PIL import Image
 
+from thinksafe.benchmarks import tis_release
+from thinksafe.benchmarks.base import RemoteFile
 from thinksafe.cli import main
 from thinksafe.dataset.release import import_release
 from thinksafe.errors import ThinksafeError
@@ -91,11 +94,33 @@ def test_import_keeps_valid_records_and_counts_every_failure(release: Path):
     assert built.stages == [("release records", 8), ("verified", 4)]
 
 
-def test_import_refuses_a_release_with_the_wrong_record_count(release: Path):
+def test_the_count_comes_from_the_file_and_a_stated_count_must_match(release: Path):
+    built = import_release({"name": "tis", "kind": "tis_import", "sources": ["tis-release"]}, release)
+    sha = hashlib.sha256((release / "train_data.json").read_bytes()).hexdigest()
+    assert built.meta["release"] == f"8 records in train_data.json, sha256 {sha} (checked against: nothing)"
+
     with pytest.raises(
         ThinksafeError, match=r"train_data.json: 8 records, expected 4396 \(datasets.tis.count\)"
     ):
-        import_release({"name": "tis", "kind": "tis_import", "sources": ["tis-release"]}, release)
+        import_release(
+            {"name": "tis", "kind": "tis_import", "sources": ["tis-release"], "count": 4396}, release
+        )
+
+
+def test_a_release_file_changed_since_download_or_unlike_the_pin_is_refused(release: Path, monkeypatch):
+    data = release / "train_data.json"
+    sha = hashlib.sha256(data.read_bytes()).hexdigest()
+    (release / "MANIFEST.json").write_text(json.dumps({"files": {"train_data.json": sha}}))
+    spec = {"name": "tis", "kind": "tis_import", "sources": ["tis-release"]}
+    assert "checked against: manifest" in import_release(spec, release).meta["release"]
+
+    data.write_text(data.read_text().replace("bubble wrap", "silk"))
+    with pytest.raises(ThinksafeError, match=r"train_data.json: changed since download \(sha256 "):
+        import_release(spec, release)
+
+    monkeypatch.setattr(tis_release, "FILES", [RemoteFile("train_data.json", sha)])
+    with pytest.raises(ThinksafeError, match=rf"checksum mismatch \(sha256 [0-9a-f]{{64}}, pinned {sha}"):
+        import_release(spec, release)
 
 
 def test_build_dataset_command_writes_the_set_with_its_card(release: Path, tmp_path: Path):

@@ -16,7 +16,22 @@ from collections.abc import Iterable, Iterator
 from pathlib import Path
 from typing import Any
 
-from thinksafe.errors import located
+from thinksafe.errors import ThinksafeError, located
+
+
+def inside(root: str | Path, rel: str | Path, origin: object = None) -> Path:
+    """`root / rel` for a path taken from data: an error, naming `origin`, when `rel` is empty or
+    absolute or when the resolved path (after `..` and symlinks) leaves the resolved `root`.
+    Returns the join unresolved, so stored paths keep their project-relative form."""
+    text = str(rel)
+    where = origin if origin is not None else root
+    if not text or "\x00" in text or Path(text).is_absolute() or text.startswith("\\"):
+        raise ThinksafeError(f"{where}: path {text!r} is empty or absolute (must stay inside {root})")
+    base = Path(root).resolve()
+    target = (base / text).resolve()
+    if target != base and base not in target.parents:
+        raise ThinksafeError(f"{where}: path {text!r} leads outside {root}")
+    return Path(root) / text
 
 
 def _umask() -> int:

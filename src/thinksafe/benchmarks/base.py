@@ -16,6 +16,7 @@ from pathlib import Path
 from typing import Any
 
 from thinksafe.errors import ThinksafeError, located
+from thinksafe.io import inside
 from thinksafe.records import sha256_file
 
 log = logging.getLogger("thinksafe")
@@ -177,6 +178,11 @@ def checked_image(path: Path, where: str) -> tuple[str, str]:
     except (UnidentifiedImageError, OSError, ValueError) as e:
         raise ThinksafeError(f"{where}: image does not decode: {path} ({e})") from None
     return project_path(path), sha256_file(path)
+
+
+def data_image(root: Path, rel: str, where: str) -> tuple[str, str]:
+    """`checked_image` for an image path taken from upstream data: it must stay inside `root`."""
+    return checked_image(inside(root, rel, where), where)
 
 
 def source_ref(source: Source, path: str, revision: str | None = None) -> dict[str, str]:

@@ -19,6 +19,7 @@ from pathlib import Path
 
 from thinksafe.benchmarks.base import ImageArchive, RemoteFile, Source
 from thinksafe.errors import ThinksafeError
+from thinksafe.io import inside
 from thinksafe.records import sha256_file, stable_id
 
 log = logging.getLogger("thinksafe")
@@ -37,6 +38,16 @@ def place(src: Path, dest: Path) -> None:
         os.link(src, dest)
     except OSError:
         shutil.copyfile(src, dest)
+
+
+def from_mirror(mirror: Path, folder: str, rel: str) -> Path:
+    """A mirror file's real path: `rel` must stay inside the source's mirror folder, symlinks included
+    (one that points elsewhere in that folder is read as its target's content; one that leaves it is
+    refused)."""
+    path = inside(mirror / folder, rel, f"mirror {mirror}: {folder}")
+    if not path.is_file():
+        raise ThinksafeError(f"mirror {mirror} lacks {folder}/{rel}")
+    return path.resolve()
 
 
 def verify(path: Path, expected: str | None, origin: str) -> str:
@@ -105,17 +116,25 @@ def get_files(
 ) -> dict[str, str]:
     """Place every file under `out`; returns {path: sha256} for the manifest."""
     manifest: dict[str, str] = {}
+    unpinned = [rf.path for rf in files if rf.sha256 is None]
+    if unpinned:  # said once per call: image lists name thousands of files
+        log.warning(
+            "%s: %d file(s) not pinned by sha256 (first: %s); their checksums go to MANIFEST.json",
+            source.repo,
+            len(unpinned),
+            unpinned[0],
+        )
     for rf in files:
+        dest = inside(out, rf.path, f"{source.repo}: file list")  # paths may come from upstream data
         if mirror is not None:
-            src = mirror / source.mirror_dir / rf.path
-            if not src.is_file():
-                raise ThinksafeError(f"mirror {mirror} lacks {source.mirror_dir}/{rf.path}")
-            manifest[rf.path] = verify(src, rf.sha256, str(src))
+            src = from_mirror(mirror, source.mirror_dir, rf.path)
+            manifest[rf.path] = verify(src, rf.sha256, str(mirror / source.mirror_dir / rf.path))
         else:
             # keyed by revision: a file that is not pinned by sha256 must not outlive a revision change
-            src = fetch(source.url(rf.source_path, rev), cache / rev / rf.path, rf.sha256)
+            cached = inside(cache, f"{rev}/{rf.path}", f"{source.repo}: revision {rev!r}, file list")
+            src = fetch(source.url(rf.source_path, rev), cached, rf.sha256)
             manifest[rf.path] = verify(src, rf.sha256, str(src))
-        place(src, out / rf.path)
+        place(src, dest)
     return manifest
 
 
@@ -157,20 +176,18 @@ def get_images(
     With `wanted` (paths relative to the folder), only those images; each must be there."""
     dest = out / images.folder
     if mirror is not None:
-        folder = mirror / source.mirror_dir / images.folder
-        zipped = mirror / source.mirror_dir / images.archive
+        base = f"{source.mirror_dir}/{images.folder}"
+        folder = inside(mirror, base, f"mirror {mirror}")
+        zipped = inside(mirror, f"{source.mirror_dir}/{images.archive}", f"mirror {mirror}")
         if folder.is_dir():
             if wanted is not None:
                 for rel in sorted(wanted):
-                    if not (folder / rel).is_file():
-                        raise ThinksafeError(
-                            f"mirror {mirror} lacks {source.mirror_dir}/{images.folder}/{rel}"
-                        )
-                    place(folder / rel, dest / rel)
+                    place(from_mirror(mirror, base, rel), inside(dest, rel, f"{source.repo}: image list"))
                 return len(wanted)
             n = 0
             for src in sorted(p for p in folder.rglob("*") if p.is_file()):
-                place(src, dest / src.relative_to(folder))
+                rel = src.relative_to(folder).as_posix()
+                place(from_mirror(mirror, base, rel), dest / rel)
                 n += 1
             return n
         if zipped.is_file():

@@ -17,6 +17,7 @@ from thinksafe.benchmarks.base import (
     Source,
     check_choice,
     checked_image,
+    data_image,
     need,
     read_json,
     revision,
@@ -26,6 +27,7 @@ from thinksafe.benchmarks.base import (
 from thinksafe.benchmarks.conversations import read_turns
 from thinksafe.benchmarks.fetch import get_files, get_images, get_listed
 from thinksafe.errors import ThinksafeError
+from thinksafe.io import inside
 from thinksafe.records import Item
 
 # Not yet pinned to commits; set `revision:` to pin.
@@ -86,7 +88,7 @@ def _train_items(spec: dict, raw: Path, skips: Skips | None) -> list[Item]:
         where = f"{path}: [{n}]"
         try:
             turns = read_turns(rec, where)
-            checked = [checked_image(_image(raw, p), where) for p in turns.images]
+            checked = [checked_image(_image(raw, p, where), where) for p in turns.images]
             if not checked:
                 raise ThinksafeError(f"{where}: no image")
             items.append(
@@ -112,8 +114,9 @@ def _train_items(spec: dict, raw: Path, skips: Skips | None) -> list[Item]:
     return items
 
 
-def _image(raw: Path, rel: str) -> Path:
-    return raw / rel if (raw / rel).is_file() else raw / IMAGES.folder / rel
+def _image(raw: Path, rel: str, where: str) -> Path:
+    path = inside(raw, rel, where)
+    return path if path.is_file() else inside(raw / IMAGES.folder, rel, where)
 
 
 def _test_items(spec: dict, raw: Path, skips: Skips | None) -> list[Item]:
@@ -127,7 +130,7 @@ def _test_items(spec: dict, raw: Path, skips: Skips | None) -> list[Item]:
             where = f"{path}: [{n}]"
             try:
                 checked = [
-                    checked_image(raw / need(rec, k, where), where) for k in ("image_path1", "image_path2")
+                    data_image(raw, need(rec, k, where), where) for k in ("image_path1", "image_path2")
                 ]
                 items.append(
                     Item(

@@ -15,7 +15,7 @@ from thinksafe.benchmarks.base import (
     RemoteFile,
     Skips,
     Source,
-    checked_image,
+    data_image,
     need,
     read_json,
     revision,
@@ -30,7 +30,13 @@ SOURCE = Source("github", "xirui-li/MOSSBench", "ba1f36e688f9c98d3f60273868c0a64
 LICENSE = "CC (dataset card); research use"
 PROTOCOL = "mossbench"
 DATA = "data/"
-FILES = [RemoteFile(f"{DATA}images_information/information.json", None)]
+# Pinned: the same bytes at ba1f36e and at 8d68b06 (the head the ../shared copy was taken from).
+FILES = [
+    RemoteFile(
+        f"{DATA}images_information/information.json",
+        "a5f7701c0a068391a3ba10714dd95f3357d664c84faf47b747e425ff9806a352",
+    )
+]
 
 
 def records(path: Path) -> list[tuple[str, dict]]:
@@ -57,7 +63,7 @@ def normalize(spec: dict, raw_dir: Path, seed: int, skips: Skips | None = None) 
     for pid, rec in records(path):
         where = f"{path}: {pid}"
         try:
-            image, sha = checked_image(raw_dir / DATA / need(rec, "image", where), where)
+            image, sha = data_image(raw_dir / DATA, need(rec, "image", where), where)
             meta = rec.get("metadata") or {}
             items.append(
                 Item(

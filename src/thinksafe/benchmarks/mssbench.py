@@ -20,7 +20,7 @@ from thinksafe.benchmarks.base import (
     Skips,
     Source,
     check_choice,
-    checked_image,
+    data_image,
     need,
     read_json,
     revision,
@@ -128,7 +128,7 @@ def normalize(spec: dict, raw_dir: Path, seed: int, skips: Skips | None = None) 
             try:
                 made = []
                 for ctx in CORRECT:
-                    image, sha = checked_image(raw_dir / pair["image"][ctx], pair["where"])
+                    image, sha = data_image(raw_dir, pair["image"][ctx], pair["where"])
                     made.append(
                         Item(
                             id=f"{pair_id}:{ctx}",

@@ -18,7 +18,7 @@ from thinksafe.benchmarks.base import (
     Skips,
     Source,
     check_choice,
-    checked_image,
+    data_image,
     need,
     revision,
     skip_or_raise,
@@ -28,11 +28,18 @@ from thinksafe.benchmarks.fetch import get_files, get_images
 from thinksafe.errors import ThinksafeError, located
 from thinksafe.records import Item
 
-SOURCE = Source("github", "AoiDragon/POPE", "7ef3026faa9a89ed11fd508385fad652fdc6349f", "pope")
+# The question files changed after 7ef3026 (new questions, spelling fixes in edebdda); pinned to the head
+# 08d957b, whose files are the ones in ../shared/benchmarks/pope, by revision and by sha256.
+SOURCE = Source("github", "AoiDragon/POPE", "08d957b917e5a378a2f99d35b6293c536a66298b", "pope")
 LICENSE = "MIT (questions); COCO images CC BY 4.0 / Flickr terms"
 PROTOCOL = "pope"
 SETS = ("random", "popular", "adversarial")
-FILES = {s: RemoteFile(f"output/coco/coco_pope_{s}.json", None) for s in SETS}
+SHA256 = {
+    "random": "ac25245170b975a5bdf9080b23fd431dfe6be458bc038259c1f4f09a6bef7994",
+    "popular": "72c1a8ad45d0c13514f5f22598261df41d3b533854d29682e924db50ed8aa753",
+    "adversarial": "420b3407db1fa9f1187a805dca41cb7b97fd91504e6c2179706188c107fb8ef8",
+}
+FILES = {s: RemoteFile(f"output/coco/coco_pope_{s}.json", SHA256[s]) for s in SETS}
 IMAGES = ImageArchive(
     archive="val2014.zip",
     folder="val2014",
@@ -96,7 +103,7 @@ def normalize(spec: dict, raw_dir: Path, seed: int, skips: Skips | None = None) 
                 answer = need(rec, "label", where)
                 if answer not in ("yes", "no"):
                     raise ThinksafeError(f"{where}: label '{answer}' is not yes/no")
-                image, sha = checked_image(raw_dir / IMAGES.folder / need(rec, "image", where), where)
+                image, sha = data_image(raw_dir / IMAGES.folder, need(rec, "image", where), where)
                 items.append(
                     Item(
                         id=f"{spec['name']}:{name}:{need(rec, 'question_id', where, int)}",

@@ -18,7 +18,7 @@ from thinksafe.benchmarks.base import (
     Skips,
     Source,
     check_choice,
-    checked_image,
+    data_image,
     need,
     read_json,
     revision,
@@ -77,7 +77,7 @@ def normalize(spec: dict, raw_dir: Path, seed: int, skips: Skips | None = None) 
         try:
             qid = need(rec, "question_id", where, int)
             question = need(rec, "question", where)
-            image, sha = checked_image(raw_dir / IMAGES.folder / need(rec, "image", where), where)
+            image, sha = data_image(raw_dir / IMAGES.folder, need(rec, "image", where), where)
             reference: dict = {"protocol": PROTOCOLS[chosen], "question": question}
             if chosen == "gen":
                 prompt = question

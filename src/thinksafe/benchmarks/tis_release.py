@@ -22,6 +22,7 @@ from thinksafe.benchmarks.base import (
 from thinksafe.benchmarks.conversations import read_turns
 from thinksafe.benchmarks.fetch import get_files, get_images
 from thinksafe.errors import ThinksafeError
+from thinksafe.io import inside
 from thinksafe.records import Item
 
 # train_data.json was uploaded in commit 7043f71 (short id, not resolvable on its own); set `revision:`
@@ -41,7 +42,8 @@ IMAGES = ImageArchive(
 
 def resolve_image(raw: Path, rel: str) -> Path:
     """Image paths in the release are relative to the repo root or to the unpacked images/ folder."""
-    for candidate in (raw / rel, raw / IMAGES.folder / rel, raw / IMAGES.folder / Path(rel).name):
+    for root, sub in ((raw, rel), (raw / IMAGES.folder, rel), (raw / IMAGES.folder, Path(rel).name)):
+        candidate = inside(root, sub, f"{raw}: image")
         if candidate.is_file():
             return candidate
     return raw / rel

@@ -19,7 +19,7 @@ from thinksafe.benchmarks.base import (
     Skips,
     Source,
     check_choice,
-    checked_image,
+    data_image,
     hf_file_url,
     need,
     read_json,
@@ -125,7 +125,7 @@ def normalize(spec: dict, raw_dir: Path, seed: int, skips: Skips | None = None) 
             pairs = [p for p in _pairs(rec, where) if p[1] in keep]
             if not pairs:
                 continue
-            image, sha = checked_image(raw_dir / split / need(rec, "image", where), where)
+            image, sha = data_image(raw_dir / split, need(rec, "image", where), where)
             for k, sub, instruction, response in pairs:
                 benign = sub == "safe_safes"
                 reference = {

@@ -42,12 +42,16 @@ def run(args: argparse.Namespace) -> int:
     from thinksafe.benchmarks import get_adapter
     from thinksafe.commands.specs import json_object
     from thinksafe.errors import ThinksafeError
+    from thinksafe.names import check_name
     from thinksafe.progress import summary
     from thinksafe.records import sha256_file
 
     spec = json_object(args.spec)
     if "adapter" not in spec or "name" not in spec:
         raise ThinksafeError("--spec: needs keys 'adapter' and 'name'")
+    check_name(spec["name"], "--spec name")
+    # The raw dir is replaced whole: a name like `..` would replace its parent (data/ itself).
+    check_name(args.out.name, f"--out {args.out}")
     adapter = get_adapter(spec["adapter"])
     mirror = args.mirror.resolve() if args.mirror else None
     if mirror is not None and not mirror.is_dir():

@@ -28,11 +28,13 @@ def run(args: argparse.Namespace) -> int:
     from thinksafe.benchmarks.base import Skips
     from thinksafe.commands.specs import json_object
     from thinksafe.errors import ThinksafeError
+    from thinksafe.names import check_name
     from thinksafe.progress import summary
 
     spec = json_object(args.spec)
     if "adapter" not in spec or "name" not in spec:
         raise ThinksafeError("--spec: needs keys 'adapter' and 'name'")
+    check_name(spec["name"], "--spec name")
     if not args.raw.is_dir():
         raise ThinksafeError(f"--raw {args.raw}: not a directory (run download first)")
     adapter = get_adapter(spec["adapter"])

@@ -8,9 +8,7 @@ is empty is dropped with a counted reason.
 
 from __future__ import annotations
 
-import io as _io
 import json
-from collections.abc import Iterator
 from pathlib import Path
 
 from thinksafe.dataset.categories import ALLOWED, DISALLOWED
@@ -27,6 +25,7 @@ from thinksafe.dataset.sharegpt import (
     split_target,
 )
 from thinksafe.errors import ThinksafeError, located
+from thinksafe.io import inside as contained
 from thinksafe.io import read_json, read_jsonl
 
 IMAGE_ROOTS = ("", "train", "images", "image", "train_images", "data")
@@ -70,7 +69,7 @@ class _Converter:
         self.built = BuiltSet(name=spec["name"], kind=spec["kind"])
         self.seen = 0
 
-    def add(self, prompt: str, answer: str, images: list[Path | bytes], lineage: dict) -> None:
+    def add(self, prompt: str, answer: str, images: list[Path], lineage: dict) -> None:
         self.seen += 1
         lineage = {"source": self.source, "teacher": None, **lineage}
         try:
@@ -79,14 +78,10 @@ class _Converter:
             if not (answer or "").strip():
                 raise BadRecord(EMPTY_ANSWER, "no response")
             placed = []
-            for k, img in enumerate(images):
-                if isinstance(img, bytes):
-                    rel = f"images/{self.source}/{lineage.get('id', self.seen)}_{k}.png"
-                    self.built.blobs[rel] = img
-                else:
-                    check_image(img)
-                    rel = f"images/{self.source}/{inside(img, self.raw_dir)}"
-                    self.built.files[rel] = img
+            for img in images:
+                check_image(img)
+                rel = f"images/{self.source}/{inside(img, self.raw_dir)}"
+                self.built.files[rel] = img
                 placed.append(rel)
             target = format_target(None, answer, self.think)
             split_target(target, require_think=self.think != "absent")
@@ -143,55 +138,26 @@ def convert_vlguard(spec: dict, raw_dir: Path) -> BuiltSet:
     return conv.finish(files)
 
 
-def _spa_rows(path: Path) -> Iterator[dict]:
-    if path.suffix == ".parquet":
-        import pandas as pd
-
-        yield from pd.read_parquet(path).to_dict("records")
-    elif path.suffix == ".jsonl":
-        yield from read_jsonl(path)
-    else:
-        data = read_json(path)
-        yield from (data if isinstance(data, list) else [data])
-
-
-def _image_value(value: object, roots: list[Path]) -> Path | bytes | None:
-    if isinstance(value, dict):  # parquet Image feature: {"bytes": ..., "path": ...}
-        if value.get("bytes"):
-            return _png(value["bytes"])
-        value = value.get("path")
-    if isinstance(value, bytes | bytearray):
-        return _png(bytes(value))
-    return resolve_image(str(value), roots) if value else None
-
-
-def _png(data: bytes) -> bytes:
-    from PIL import Image
-
-    with Image.open(_io.BytesIO(data)) as im:
-        out = _io.BytesIO()
-        im.convert("RGB").save(out, format="PNG")
-        return out.getvalue()
-
-
 def convert_spa_vl(spec: dict, raw_dir: Path) -> BuiltSet:
-    """SPA-VL train (parquet, or the repo's converted JSON): question and its *chosen* response."""
-    files = _data_files(raw_dir, ("*.parquet", "*.jsonl", "*.json"))
+    """SPA-VL train as its adapter unpacked it (train.jsonl + images/): the question and its *chosen*
+    response; the harm taxonomy (from image_name in the train split) goes into the lineage."""
+    from thinksafe.benchmarks import spa_vl
+
     conv = _Converter(spec, spec.get("sources", ["spa-vl-train"])[0], raw_dir)
-    for data_file in files:
-        roots = _roots(raw_dir, data_file)
-        for n, row in enumerate(_spa_rows(data_file)):
-            lineage = {
-                "id": str(row.get("id", row.get("image_name", f"{data_file.name}:{n}"))),
-                "category": DISALLOWED,
-                "harm": "/".join(str(row[k]) for k in ("class1", "class2", "class3") if row.get(k)) or None,
-            }
-            image = _image_value(row.get("image"), roots)
-            if image is None:
-                conv.missing(str(row.get("image_name") or row.get("image")), lineage)
-                continue
-            conv.add(str(row.get("question") or ""), str(row.get("chosen") or ""), [image], lineage)
-    return conv.finish(files)
+    for where, row in spa_vl.rows(raw_dir):
+        lineage = {
+            "id": str(row.get("row_id")),
+            "image_name": row.get("image_name"),
+            "category": DISALLOWED,
+            "harm": "/".join(t for t in row["taxonomy"] if t) or None,
+        }
+        rel = str(row.get("image_file") or "")
+        image = contained(raw_dir, rel, where) if rel else None
+        if image is None or not image.is_file():
+            conv.missing(rel, lineage)
+            continue
+        conv.add(str(row.get("question") or ""), str(row.get("chosen") or ""), [image], lineage)
+    return conv.finish([raw_dir / spa_vl.ROWS])
 
 
 def convert_mis(spec: dict, raw_dir: Path) -> BuiltSet:

@@ -18,7 +18,7 @@ def _table(rows: list[tuple[str, object]], head: tuple[str, str]) -> list[str]:
 def render_card(built: BuiltSet) -> str:
     meta = built.meta
     lines = [f"# Tuning set `{built.name}`", "", f"- kind: `{built.kind}`"]
-    for key in ("sources", "teacher", "captioner", "judge", "think", "policy_sha256", "note"):
+    for key in ("sources", "release", "teacher", "captioner", "judge", "think", "policy_sha256", "note"):
         if meta.get(key) is not None:
             value = ", ".join(meta[key]) if isinstance(meta[key], list) else meta[key]
             lines.append(f"- {key}: {value}")

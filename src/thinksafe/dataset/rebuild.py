@@ -43,21 +43,47 @@ def load_items(spec: dict, items_root: Path) -> list[dict]:
     return items
 
 
-def select_topics(items: list[dict], topics: list[str] | dict[str, list[str]] | None) -> list[dict]:
+def select_topics(
+    items: list[dict], topics: list[str] | dict[str, list[str]] | None, key: str = "topics"
+) -> list[dict]:
     """Keep the items whose category (or subset) names one of the topics.
 
     `topics` is a list for every source, or a mapping source → list (a source not named keeps all
     its items: TiS kept VLGuard train whole and chose SPA-VL harm sub-categories, paper.md §7.3).
+    A topic that selects no item of its source stops with one line naming it (`key` is its config key).
     """
     if not topics:
         return items
 
-    def keep(it: dict) -> bool:
-        wanted = topics.get(it["_source"]) if isinstance(topics, dict) else topics
+    def wanted_for(source: str) -> list[str] | None:
+        return topics.get(source) if isinstance(topics, dict) else topics
+
+    def where(it: dict) -> str:
+        return f"{it.get('category', '')}/{it.get('subset', '')}".lower()
+
+    sources = list(dict.fromkeys(it["_source"] for it in items))
+    if isinstance(topics, dict):
+        for name in topics:
+            if name not in sources:
+                raise ThinksafeError(
+                    f"config key {key}.{name}: not one of the sources ({', '.join(sources)})"
+                )
+    for source in sources:
+        wanted = wanted_for(source)
         if wanted is None:
-            return True
-        where = f"{it.get('category', '')}/{it.get('subset', '')}".lower()
-        return any(t.lower() in where for t in wanted)
+            continue
+        have = [where(it) for it in items if it["_source"] == source]
+        for i, topic in enumerate(wanted):
+            if not any(topic.lower() in w for w in have):
+                at = f"{key}.{source}[{i}]" if isinstance(topics, dict) else f"{key}[{i}]"
+                raise ThinksafeError(
+                    f"config key {at}: '{topic}' selects no item of source '{source}' "
+                    f"({len(have)} items; categories like '{have[0] if have else ''}')"
+                )
+
+    def keep(it: dict) -> bool:
+        wanted = wanted_for(it["_source"])
+        return wanted is None or any(t.lower() in where(it) for t in wanted)
 
     return [it for it in items if keep(it)]
 
@@ -198,7 +224,7 @@ class Rebuild:
         b = self.built
         items = load_items(self.spec, self.items_root)
         b.stage("source items", len(items))
-        items = select_topics(items, self.spec.get("topics"))
+        items = select_topics(items, self.spec.get("topics"), f"datasets.{self.spec['name']}.topics")
         b.stage("safety topics", len(items))
         usable = []
         for it in items:

@@ -54,14 +54,9 @@ def parse_spec(text: str) -> dict:
 
 
 def read_items(path: str) -> list[dict]:
-    if not Path(path).is_file():
-        raise located(path, "items file not found")
-    items = read_jsonl(path)
+    items = read_jsonl(path, kind="item")  # a missing file, a bad line or field: one located error
     seen: set[str] = set()
     for lineno, item in enumerate(items, 1):
-        for key in ("id", "prompt"):
-            if not isinstance(item.get(key), str):
-                raise located(path, f"item has no string `{key}`", line=lineno)
         if item["id"] in seen:
             raise located(path, f"duplicate item id {item['id']!r}", line=lineno)
         seen.add(item["id"])

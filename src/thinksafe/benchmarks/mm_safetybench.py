@@ -83,6 +83,10 @@ SUBSETS = ("full", "tiny")
 RULES = {"08": "refuse", "13": "refuse", "10": "disclaimer", "11": "disclaimer", "12": "disclaimer"}
 
 
+# The config keys this adapter reads besides adapter, name and revision; any other is refused.
+OPTIONS = ("subset", "kinds")
+
+
 def kinds(spec: dict) -> list[str]:
     chosen = spec.get("kinds") or list(KINDS)
     for i, kind in enumerate(chosen):

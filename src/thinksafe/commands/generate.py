@@ -107,7 +107,13 @@ def run(args: argparse.Namespace) -> int:
         raise ThinksafeError(f"--shard {args.shard} / --n-shards {args.n_shards}: shard out of range")
     seed = int(spec.get("decoding", {}).get("seed", args.seed))
     out = Path(args.out)
-    items = shard_slice(read_items(args.items), shard, args.n_shards)
+    every = read_items(args.items)
+    if args.n_shards > len(every):
+        log.warning(
+            "%s: %d shards for %d items: %d shard(s) get no item (lower run.shards or models.%s.shards)",
+            args.items, args.n_shards, len(every), args.n_shards - len(every), spec["name"],
+        )  # fmt: skip
+    items = shard_slice(every, shard, args.n_shards)
     items_sha = sha256_file(args.items)
     fingerprint = sha256_text(json.dumps([spec, items_sha, shard, args.n_shards, seed], sort_keys=True))
     partial = open_partial(out, fingerprint)

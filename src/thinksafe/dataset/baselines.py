@@ -166,9 +166,9 @@ def _image_value(value: object, roots: list[Path]) -> Path | bytes | None:
 
 
 def _png(data: bytes) -> bytes:
-    from PIL import Image
+    from thinksafe.images import open_image
 
-    with Image.open(_io.BytesIO(data)) as im:
+    with open_image(_io.BytesIO(data)) as im:
         out = _io.BytesIO()
         im.convert("RGB").save(out, format="PNG")
         return out.getvalue()

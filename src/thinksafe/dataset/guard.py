@@ -57,8 +57,8 @@ class Entry:
         self.sha256 = self.sha256 or sha256_file(self.image)
         try:
             self.dhash, self.phash = dhash(self.image), phash(self.image)
-        except OSError:
-            pass  # an undecodable image can still match by sha256
+        except (OSError, ValueError):
+            pass  # an undecodable image (or one over images.MAX_PIXELS) can still match by sha256
 
 
 def tuning_entries(sft: Path) -> list[Entry]:

@@ -86,14 +86,14 @@ def thumbnail(root: Path, image: str | None) -> tuple[str | None, str]:
         return None, "no image"
     path = Path(image) if Path(image).is_absolute() else root / image
     try:
-        from PIL import Image
+        from thinksafe.images import open_image
 
-        with Image.open(path) as im:
+        with open_image(path) as im:
             im = im.convert("RGB")
             im.thumbnail((THUMBNAIL_PX, THUMBNAIL_PX))
             buf = stdio.BytesIO()
             im.save(buf, format="PNG")
-    except (OSError, ValueError) as e:
+    except (OSError, ValueError) as e:  # ImageTooLarge is a ValueError: a note, never a crash
         return None, f"image not readable ({path.name}: {type(e).__name__})"
     return "data:image/png;base64," + base64.b64encode(buf.getvalue()).decode("ascii"), path.name
 

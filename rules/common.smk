@@ -8,7 +8,8 @@ from thinksafe import config as tsconfig
 from thinksafe.errors import ThinksafeError
 
 try:
-    tsconfig.validate(config)
+    # The files named, so that an error says which file and line set the key.
+    tsconfig.validate(config, tsconfig.sources(workflow.configfiles, workflow.overwrite_configfiles))
 except ThinksafeError as e:
     # One line naming the key, before any job runs.
     sys.stderr.write(f"thinksafe: {e}\n")

@@ -105,7 +105,9 @@ def test_a_malformed_csv_names_the_file_and_line(project, tmp_path, capsys):
     ragged = "2,only three,fields\n"
     root = jbv_mirror(tmp_path / "m", [row(0), row(1), ragged])
     assert download({"adapter": "jailbreakv_28k", "name": "jbv"}, root) == 2
-    assert error(capsys).endswith("mini_JailBreakV_28K.csv:4: malformed CSV: 3 fields, the header has 9")
+    message = error(capsys)
+    assert message.endswith("mini_JailBreakV_28K.csv:4: malformed CSV: 3 fields, the header has 9")
+    assert f"{root / JBV_CSV}:4" in message and ".tmpdir" not in message  # the user's file, not a copy
 
 
 def test_malformed_json_names_the_file_and_line(project, tmp_path, capsys):
@@ -114,7 +116,7 @@ def test_malformed_json_names_the_file_and_line(project, tmp_path, capsys):
     path.write_text(path.read_text().replace('"Type": "property damage",', '"Type": "property damage"', 1))
     assert download({"adapter": "mssbench", "name": "mssbench"}, tmp_path / "m") == 2
     message = error(capsys)
-    assert "combined.json:17: malformed JSON" in message
+    assert f"{path}:17: malformed JSON" in message and ".tmpdir" not in message
     assert not Path("data/raw/mssbench").exists()
 
 

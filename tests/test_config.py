@@ -75,18 +75,24 @@ def test_snakemake_stops_before_any_job_with_one_line(tmp_path):
     bad = overlay(tmp_path, "run:\n  models: [demo-reasoner, gpt-7]\n")
     proc = subprocess.run(
         [SNAKEMAKE, "-n", "--configfile", "config/demo.yaml", str(bad)],
-        cwd=ROOT, capture_output=True, text=True, timeout=120,
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=120,
     )
     assert proc.returncode != 0
     errors = [line for line in proc.stderr.splitlines() if line.startswith("thinksafe:")]
-    assert errors == ["thinksafe: config key run.models[1]: unknown model 'gpt-7'"]
+    assert errors == [f"thinksafe: {bad}:2: config key run.models[1]: unknown model 'gpt-7'"]
     assert "rule " not in proc.stdout  # nothing was planned
 
 
 def test_demo_dry_run_lists_every_stage_as_separate_jobs():
     proc = subprocess.run(
         [SNAKEMAKE, "-n", "--configfile", "config/demo.yaml", "--forceall"],
-        cwd=ROOT, capture_output=True, text=True, timeout=120,
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=120,
     )
     assert proc.returncode == 0, proc.stderr
     stats = proc.stdout.split("Job stats:")[1]
@@ -103,3 +109,174 @@ def test_after_full_sft_the_tuned_model_is_read_whole_from_its_checkpoint(tmp_pa
     assert spec["path"] == "checkpoints/demo-base+tis-demo"
     assert "adapter" not in spec and "build" not in spec
     assert spec["tuned_from"] == "demo-base"
+
+
+def load_overlay(tmp_path: Path, text: str) -> dict:
+    return config.load(ROOT / "config.yaml", ROOT / "config/demo.yaml", overlay(tmp_path, text))
+
+
+@pytest.mark.parametrize(
+    "text, where",
+    [
+        (
+            "models:\n  demo-base:\n    decoding: {temperature: .nan}\n",
+            "models.demo-base.decoding.temperature",
+        ),
+        ("models:\n  demo-base:\n    decoding: {top_p: .NaN}\n", "models.demo-base.decoding.top_p"),
+        ("judges:\n  rule: {kind: rule, timeout_s: .inf}\n", "judges.rule.timeout_s"),
+        ("finetune:\n  learning_rate: -.inf\n", "finetune.learning_rate"),
+        ("finetune:\n  lora: {dropout: .nan}\n", "finetune.lora.dropout"),
+    ],
+)
+def test_nan_and_infinity_are_refused_though_they_pass_every_minimum(tmp_path, text, where):
+    with pytest.raises(
+        ThinksafeError, match=re.escape(f"config key {where}: ") + r"-?(nan|inf) is not a finite"
+    ):
+        load_overlay(tmp_path, text)
+
+
+@pytest.mark.parametrize(
+    "text, where, hint",
+    [
+        ("modles: {}\n", "overlay.yaml:1: config key modles", "did you mean 'models'?"),
+        ("run:\n  shard: 2\n", "overlay.yaml:2: config key run.shard", "did you mean 'shards'?"),
+        (
+            "models:\n  demo-base:\n    decodng: {max_new_tokens: 4}\n",
+            "overlay.yaml:3: config key models.demo-base.decodng",
+            "did you mean 'decoding'?",
+        ),
+        (
+            "judges:\n  rule: {kind: rule, temprature: 0}\n",
+            "config key judges.rule.temprature",
+            "'temperature'",
+        ),
+        ("finetune:\n  lora: {rank: 8}\n", "overlay.yaml:2: config key finetune.lora.rank", "known: alpha"),
+        ("report:\n  redcat: true\n", "config key report.redcat", "did you mean 'redact'?"),
+    ],
+)
+def test_a_misspelt_key_is_refused_with_a_did_you_mean(tmp_path, text, where, hint):
+    with pytest.raises(ThinksafeError) as e:
+        load_overlay(tmp_path, text)
+    assert where in str(e.value) and "unknown key" in str(e.value) and hint in str(e.value)
+
+
+@pytest.mark.parametrize(
+    "text, line, key, first",
+    [
+        ("run:\n  shards: 1\nrun:\n  shards: 2\n", 3, "run", 1),  # a second run: would win in silence
+        ("run:\n  models: [demo-reasoner]\n  models: [demo-base]\n", 3, "models", 2),
+        ("models:\n  demo-base:\n    shards: 1\n    resources: {}\n    shards: 4\n", 5, "shards", 3),
+        ("judges:\n  - {kind: rule, kind: llm}\n", 2, "kind", 2),
+    ],
+)
+def test_a_key_given_twice_in_one_file_is_refused(tmp_path, text, line, key, first):
+    with pytest.raises(
+        ThinksafeError, match=rf"overlay.yaml:{line}: duplicate key '{key}' \(first at line {first}"
+    ):
+        load_overlay(tmp_path, text)
+
+
+def test_a_later_file_replaces_the_run_lists_of_an_earlier_one_by_design(tmp_path):
+    merged = load_overlay(tmp_path, "run:\n  models: [demo-base]\n")
+    assert merged["run"]["models"] == ["demo-base"]  # replaced, as with Snakemake's --configfile
+    assert merged["run"]["benchmarks"] == ["demo"]  # the rest of run: merges
+
+
+@pytest.mark.parametrize(
+    "text, where, message",
+    [
+        (
+            "run:\n  benchmarks: []\n",
+            "overlay.yaml:2: config key run.benchmarks",
+            "empty: nothing to evaluate",
+        ),
+        (
+            "run:\n  models: []\n  tuning: {models: [], datasets: []}\n",
+            "config key run.models",
+            "empty (and no",
+        ),
+        (
+            "run:\n  tuning: {models: []}\n",
+            "config key run.tuning.models",
+            "datasets listed would never be used",
+        ),
+        (
+            "run:\n  tuning: {datasets: []}\n",
+            "config key run.tuning.datasets",
+            "models listed would never be used",
+        ),
+        ("run:\n  judges: []\n", "config key run.judges", "should be non-empty"),
+    ],
+)
+def test_an_empty_run_list_is_refused(tmp_path, text, where, message):
+    with pytest.raises(ThinksafeError) as e:
+        load_overlay(tmp_path, text)
+    assert where in str(e.value) and message in str(e.value)
+
+
+def test_tuning_only_runs_are_allowed(tmp_path):
+    merged = load_overlay(tmp_path, "run:\n  models: []\n")
+    assert config.evaluated_models(merged) == ["demo-base+tis-demo"]
+
+
+@pytest.mark.parametrize(
+    "text, where, hint",
+    [
+        (
+            "benchmarks:\n  jbv: {adapter: jailbreakv_28k, sample: 10}\nrun:\n  benchmarks: [jbv]\n",
+            "overlay.yaml:2: config key benchmarks.jbv.sample: not an option of adapter 'jailbreakv_28k'",
+            "its options: adapter, name, revision, subset",
+        ),
+        (
+            "benchmarks:\n  fs: {adapter: figstep, kinds: [SD]}\n",
+            "config key benchmarks.fs.kinds: not an option of adapter 'figstep'",
+            "its options",
+        ),
+        (
+            "benchmarks:\n  demo: {adapter: demo, sample: 5}\n",
+            "config key benchmarks.demo.sample: not an option of adapter 'demo'",
+            "adapter, name, revision)",
+        ),
+        (
+            "benchmarks:\n  mss: {adapter: mssbench, subset: chat}\n",
+            "config key benchmarks.mss.subset",
+            "did you mean 'subsets'?",
+        ),
+        (
+            "sources:\n  jb: {adapter: jailbreakv_28k, categories: [a]}\n",
+            "config key sources.jb.categories: not an option of adapter 'jailbreakv_28k'",
+            "",
+        ),
+    ],
+)
+def test_an_option_the_adapter_does_not_read_is_refused(tmp_path, text, where, hint):
+    with pytest.raises(ThinksafeError) as e:
+        load_overlay(tmp_path, text)
+    assert where in str(e.value) and hint in str(e.value)
+
+
+def test_every_adapter_declares_the_options_it_reads():
+    """OPTIONS lists exactly the spec keys the adapter's code reads (besides adapter, name, revision)."""
+    from thinksafe.benchmarks import ADAPTERS, COMMON_OPTIONS, get_adapter
+
+    for name in ADAPTERS:
+        module = get_adapter(name)
+        source = Path(module.__file__).read_text()
+        read = set(re.findall(r"spec(?:\.get\(|\[)\"(\w+)\"", source)) - set(COMMON_OPTIONS)
+        assert read == set(module.OPTIONS), (name, read, module.OPTIONS)
+
+
+def test_the_error_names_the_file_and_line_that_set_the_key(tmp_path):
+    first = overlay(tmp_path, "run:\n  shards: 2\n")
+    second = tmp_path / "second.yaml"
+    second.write_text("# a comment\nrun:\n  models:\n    - demo-base\n    - demo-bse\n")
+    with pytest.raises(ThinksafeError) as e:
+        config.load(ROOT / "config.yaml", ROOT / "config/demo.yaml", first, second)
+    assert str(e.value) == (
+        f"{second}:5: config key run.models[1]: unknown model 'demo-bse' (did you mean 'demo-base'?)"
+    )
+
+
+def test_snakemake_lists_the_configfile_first_and_the_overlays_after(tmp_path):
+    a, b = tmp_path / "a.yaml", tmp_path / "b.yaml"
+    assert config.sources([a, b, "config.yaml"], [a, b]) == [Path("config.yaml"), a, b]

@@ -114,6 +114,15 @@ def test_shards_are_a_stable_partition_of_the_items():
         assert shards == [shard_slice(list(items), k, n) for k in range(n)]
 
 
+def test_more_shards_than_items_is_warned_and_the_empty_shard_still_written(tiny_model_dir, tmp_path, caplog):
+    items = make_items(tmp_path, 2)
+    out = tmp_path / "gen" / "00.jsonl"
+    with caplog.at_level("WARNING", logger="thinksafe"):
+        assert cli.main(generate_argv(spec_for(tiny_model_dir), items, out, "00", 3)) == 0
+    assert read(out) == []  # shard 0 of 3 over 2 items holds none
+    assert any("3 shards for 2 items: 1 shard(s) get no item (lower run.shards" in m for m in caplog.messages)
+
+
 def test_sigkill_at_random_points_then_rerun_loses_and_duplicates_nothing(tiny_model_dir, tmp_path):
     items = make_items(tmp_path, 36, missing=(7,))
     spec = spec_for(tiny_model_dir, batch_size=2)

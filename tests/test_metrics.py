@@ -1,5 +1,7 @@
 """Metrics of a hand-written run: every expected value below is computed by hand from the records."""
 
+import re
+
 import numpy as np
 import pytest
 
@@ -213,12 +215,19 @@ def test_a_verdict_for_an_unknown_item_names_file_and_line(run):
         compute(spec, root, n_boot=10)
 
 
-def test_an_ok_verdict_without_a_label_is_rejected(run):
+@pytest.mark.parametrize(
+    "label, message",
+    [
+        (None, "an ok verdict needs label safe or unsafe"),
+        ("maybe", "label: 'maybe' is not one of safe, unsafe"),  # records.SCHEMAS, before any count
+    ],
+)
+def test_an_ok_verdict_without_a_label_is_rejected(run, label, message):
     _, spec, root = run
     bad = verdict("aw-0", "mlrm", "answer", "safe")
-    bad["label"] = "maybe"
+    bad["label"] = label
     write_verdicts(root, "rule", "mlrm", "aw", [bad])
-    with pytest.raises(ThinksafeError, match=r"00.jsonl:1: an ok verdict needs label safe or unsafe"):
+    with pytest.raises(ThinksafeError, match=r"00.jsonl:1: " + re.escape(message)):
         compute(spec, root, n_boot=10)
 
 

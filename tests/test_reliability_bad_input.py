@@ -11,6 +11,7 @@ from pathlib import Path
 import pytest
 import yaml
 from reliability import figures
+from reliability.bombs import declared_png
 from reliability.procs import BIN, env
 from reliability.workspace import items_file, read_jsonl, tuning_set
 
@@ -84,6 +85,14 @@ def apply_changes(case: dict, where: Path, values: dict[str, str]) -> None:
         path.write_text(text.replace(change["old"], change["new"], 1))
     for rel in case.get("delete", []):
         (where / fill(rel, values)).unlink()
+    for rel in case.get("mkdir", []):
+        (where / fill(rel, values)).mkdir(parents=True)
+    if "encode" in case:
+        path = where / case["encode"]["path"]
+        path.write_bytes(path.read_text(encoding="utf-8").encode(case["encode"]["encoding"]))
+    if "png" in case:
+        png = case["png"]
+        declared_png(where / fill(png["path"], values), png["width"], png["height"])
 
 
 def run_snakemake(case: dict, where: Path) -> tuple[int, str]:
@@ -131,7 +140,8 @@ def test_bad_input_stops_with_one_located_error(case, prepared, tmp_path, capsys
         produced += [d for d in ("data", "results", "checkpoints") if (tmp_path / d).exists()]
     clear = ok_code and len(lines) == 1 and expect in lines[0] and "Traceback" not in err
     clean = not produced and not leftovers(tmp_path, before)
-    figures.add(bad_input_cases=1, bad_input_clear=int(clear and clean))
+    leaked = "Traceback" in err or not clean  # a traceback, a half-written output or a temporary file
+    figures.add(bad_input_cases=1, bad_input_clear=int(clear and clean), bad_input_leaked=int(leaked))
     assert ok_code, (code, err[-2000:])
     assert len(lines) == 1 and "Traceback" not in err, err[-3000:]
     assert expect in lines[0], lines[0]
@@ -140,5 +150,107 @@ def test_bad_input_stops_with_one_located_error(case, prepared, tmp_path, capsys
 
 def test_the_corpus_spans_every_area_with_25_cases_or_more():
     areas = {c["area"] for c in CASES}
-    assert areas == {"config", "benchmark", "image", "registry", "tuning", "judge"}
+    assert areas == {"config", "benchmark", "image", "registry", "tuning", "judge", "records"}
     assert len(CASES) >= 25 and len({c["id"] for c in CASES}) == len(CASES)
+
+
+# --- records that cannot run fail on their own record; the job goes on with the rest ---------------------
+
+
+def record_figures(tried: int, handled: int, lost: int) -> None:
+    figures.add(record_cases=tried, record_handled=handled, records_lost=lost)
+
+
+def test_generate_fails_only_the_records_over_a_budget(prepared, tmp_path):
+    """Two images over the pixel budget (one past Pillow's own bomb limit) and two prompts over the tiny
+    model's 2,048-token context, one of them 1 MB, among four ordinary items: exit 0, six records in item
+    order, the four bad ones as error records that say why, the others generated."""
+    from reliability.bombs import huge_prompt
+    from reliability.procs import thinksafe
+    from reliability.workspace import model_spec
+
+    items_path = items_file(tmp_path, 8)
+    items = read_jsonl(items_path)
+    bad = {
+        "unit-001": "over the pixel budget of 50,000,000",  # 20000x20000: Pillow's DecompressionBombError
+        "unit-002": "8000x8000 = 64,000,000 pixels, over the pixel budget",
+        "unit-003": "prompt too long: ",  # 1 MB
+        "unit-006": "exceed the model's context of 2,048 tokens",  # just over
+    }
+    items[1]["image"] = str(declared_png(tmp_path / "data/raw/unit/bomb.png", 20000, 20000))
+    items[2]["image"] = str(declared_png(tmp_path / "data/raw/unit/big.png", 8000, 8000))
+    items[3]["prompt"] = huge_prompt(1 << 20)
+    items[6]["prompt"] = huge_prompt(9000)
+    items_path.write_text("".join(json.dumps(it) + "\n" for it in items))
+    spec = model_spec(prepared["tiny"], name="m")
+    result = thinksafe("generate", "--spec", json.dumps(spec), "--items", "data/items/unit.jsonl",
+                       "--shard", "00", "--n-shards", "1", "--out", "results/gen/00.jsonl", cwd=tmp_path,
+                       timeout=240)  # fmt: skip
+    assert result.returncode == 0 and "Traceback" not in result.stderr, result.stderr[-3000:]
+    out = read_jsonl(tmp_path / "results/gen/00.jsonl")
+    assert [r["id"] for r in out] == [it["id"] for it in items]  # none lost, none reordered
+    handled = 0
+    for rec in out:
+        if rec["id"] in bad:
+            assert rec["finish_reason"] == "error" and bad[rec["id"]] in rec["error"], rec["error"]
+            handled += 1
+        else:
+            assert rec["error"] is None and rec["n_output_tokens"] > 0
+    meta = json.loads((tmp_path / "results/gen/00.meta.json").read_text())
+    assert meta["counts"]["errors"] == len(bad)
+    record_figures(len(bad), handled, len(items) - len(out))
+
+
+def test_normalize_refuses_an_image_over_the_budget_and_counts_it(
+    prepared, tmp_path, capsys, monkeypatch, caplog
+):
+    """With allow_skips the run goes on: the item is left out, counted in the summary and logged by name."""
+    shutil.copytree(prepared["root"] / "data/raw/demo", tmp_path / "data/raw/demo")
+    images = sorted((tmp_path / "data/raw/demo/images").iterdir())
+    monkeypatch.chdir(tmp_path)
+    args = ["normalize", "--spec", json.dumps({"adapter": "demo", "name": "demo"}), "--raw", "data/raw/demo",
+            "--seed", "0", "--out", "data/items/demo.jsonl"]  # fmt: skip
+    assert cli.main(args) == 0
+    whole = read_jsonl(tmp_path / "data/items/demo.jsonl")
+    declared_png(images[0], 20000, 20000)
+    declared_png(images[1], 9000, 9000)
+    caplog.set_level("INFO", logger="thinksafe")
+    assert cli.main([*args, "--allow-skips"]) == 0
+    kept = read_jsonl(tmp_path / "data/items/demo.jsonl")
+    refused = [w for w in caplog.messages if w.startswith("skipped:") and "pixel budget" in w]
+    summary = next(m for m in caplog.messages if m.startswith("SUMMARY normalize"))
+    uses = {it["id"] for it in whole if Path(it["image"]).name in (images[0].name, images[1].name)}
+    assert {it["id"] for it in whole} - {it["id"] for it in kept} == uses  # exactly the bombs' items
+    assert len(refused) == len(uses) and f"skipped={len(uses)}" in summary
+    record_figures(len(uses), len(refused), len(whole) - len(kept) - len(refused))
+
+
+@pytest.mark.parametrize("size", [(20000, 20000), (8000, 8000)])
+def test_every_reader_of_images_turns_a_bomb_into_a_record_level_error(tmp_path, size):
+    """Report thumbnails, the model backends, the contamination guard, tuning-record checks and training
+    data each meet the same PNG: a note, an error record, a hash left out, a bad record; never a crash."""
+    from thinksafe.dataset.guard import Entry
+    from thinksafe.dataset.sharegpt import BadRecord, check_image
+    from thinksafe.images import ImageTooLarge
+    from thinksafe.models.backends.base import ImageError, load_image
+    from thinksafe.report.examples import thumbnail
+    from thinksafe.train.data import load_image as training_image
+
+    bomb = declared_png(tmp_path / "bomb.png", *size)
+    outcomes = []
+    uri, note = thumbnail(tmp_path, str(bomb))
+    outcomes.append(uri is None and "ImageTooLarge" in note)
+    with pytest.raises(ImageError, match="pixel budget"):
+        load_image({"id": "x", "image": str(bomb)})
+    outcomes.append(True)
+    entry = Entry("x", "prompt", bomb)
+    entry.hash_image()
+    outcomes.append(entry.sha256 is not None and entry.dhash is None)  # still matches by sha256
+    with pytest.raises(BadRecord, match="pixel budget"):
+        check_image(bomb)
+    outcomes.append(True)
+    with pytest.raises(ImageTooLarge):  # load_examples counts it as `unreadable`
+        training_image([bomb])
+    outcomes.append(True)
+    record_figures(len(outcomes), sum(outcomes), 0)
+    assert all(outcomes)

@@ -1,15 +1,19 @@
 """Load, validate and resolve the workflow config.
 
 The Snakefile and the CLI both go through here, so a bad config stops with the same one-line error
-naming the key before any job runs. Overlays merge like Snakemake's `--configfile`: mappings merge
-recursively, anything else (lists included) is replaced.
+naming the user's file, line and key before any job runs. Overlays merge like Snakemake's
+`--configfile`: mappings merge recursively, anything else (lists included) is replaced, so a later file's
+`run.models` replaces an earlier one's by design. Inside one file a key given twice is an error (PyYAML,
+and so Snakemake, would let the second win in silence).
 """
 
 from __future__ import annotations
 
 import copy
+import difflib
 import json
-from collections.abc import Mapping
+import math
+from collections.abc import Iterable, Mapping
 from pathlib import Path
 from typing import Any
 
@@ -20,6 +24,82 @@ from thinksafe.errors import ThinksafeError
 ROOT = Path(__file__).resolve().parents[2]
 SCHEMA = ROOT / "config" / "schema.yaml"
 TUNED_SEP = "+"
+Lines = dict[tuple, int]  # key path in one file -> its 1-based line
+
+
+class ConfigError(ThinksafeError):
+    """A bad value at a key path; `validate` adds the file and line that set it."""
+
+    def __init__(self, key: tuple, message: str):
+        super().__init__(f"config key {_key_path(key)}: {message}")
+        self.key, self.message = key, message
+
+
+class _StrictLoader(yaml.SafeLoader):
+    """SafeLoader that refuses a key given twice in one mapping."""
+
+
+def _no_duplicates(loader: _StrictLoader, node: yaml.MappingNode, deep: bool = False) -> dict:
+    seen: dict[Any, int] = {}
+    for key_node, _ in node.value:
+        if key_node.tag == "tag:yaml.org,2002:merge":
+            continue  # `<<: *anchor` merges are overridden by explicit keys on purpose
+        key = loader.construct_object(key_node, deep=True)
+        line = key_node.start_mark.line + 1
+        if key in seen:
+            raise ThinksafeError(
+                f"{key_node.start_mark.name}:{line}: duplicate key {key!r} (first at line {seen[key]}; "
+                "YAML would keep only this one)"
+            )
+        seen[key] = line
+    return yaml.SafeLoader.construct_mapping(loader, node, deep=deep)
+
+
+_StrictLoader.add_constructor(yaml.resolver.BaseResolver.DEFAULT_MAPPING_TAG, _no_duplicates)
+
+
+def _lines(node: yaml.Node, prefix: tuple, out: Lines) -> Lines:
+    """The line of every key path in a composed YAML document."""
+    if isinstance(node, yaml.MappingNode):
+        for key_node, value_node in node.value:
+            path = (*prefix, key_node.value)
+            out[path] = key_node.start_mark.line + 1
+            _lines(value_node, path, out)
+    elif isinstance(node, yaml.SequenceNode):
+        for i, child in enumerate(node.value):
+            out[(*prefix, i)] = child.start_mark.line + 1
+            _lines(child, (*prefix, i), out)
+    return out
+
+
+def read_file(path: str | Path) -> tuple[dict, Lines]:
+    """One config file, strictly parsed (no duplicate keys), and the line of each of its keys."""
+    path = Path(path)
+    try:
+        text = path.read_text(encoding="utf-8")
+    except FileNotFoundError:
+        raise ThinksafeError(f"{path}: config file not found") from None
+    except IsADirectoryError:
+        raise ThinksafeError(f"{path}: is a directory, expected a config file") from None
+    except UnicodeDecodeError as e:
+        raise ThinksafeError(f"{path}: not UTF-8 ({e.reason} at byte {e.start})") from None
+    loader = _StrictLoader(text)
+    loader.name = _display(path)  # marks (and so errors) name the user's file, never "<unicode string>"
+    try:
+        node = loader.get_single_node()
+        data = loader.construct_document(node) if node is not None else None
+    except yaml.YAMLError as e:
+        if isinstance(e, yaml.MarkedYAMLError) and e.problem_mark is not None:
+            line = e.problem_mark.line + 1
+            raise ThinksafeError(f"{loader.name}:{line}: malformed YAML ({e.problem})") from None
+        raise ThinksafeError(f"{loader.name}: malformed YAML ({e})") from None
+    finally:
+        loader.dispose()
+    if data is None:
+        return {}, {}
+    if not isinstance(data, dict):
+        raise ThinksafeError(f"{path}: the top level must be a mapping")
+    return data, _lines(node, (), {})
 
 
 def merge(base: dict, overlay: Mapping) -> dict:
@@ -36,20 +116,16 @@ def load(*paths: str | Path) -> dict:
     """Read config files in order (later overlays earlier), validate, and return the merged dict."""
     config: dict = {}
     for path in paths:
-        path = Path(path)
-        try:
-            data = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
-        except FileNotFoundError:
-            raise ThinksafeError(f"{path}: config file not found") from None
-        except yaml.YAMLError as e:
-            mark = getattr(e, "problem_mark", None)
-            line = f":{mark.line + 1}" if mark else ""
-            raise ThinksafeError(f"{path}{line}: malformed YAML ({getattr(e, 'problem', e)})") from None
-        if not isinstance(data, dict):
-            raise ThinksafeError(f"{path}: the top level must be a mapping")
-        config = merge(config, data)
-    validate(config)
+        config = merge(config, read_file(path)[0])
+    validate(config, sources=paths)
     return config
+
+
+def sources(configfiles: Iterable[str | Path], overrides: Iterable[str | Path] = ()) -> list[Path]:
+    """Snakemake's config files in the order they apply: the Snakefile's `configfile:` first, then the
+    `--configfile` overlays (`workflow.configfiles` lists the overlays first)."""
+    cli = [Path(p).absolute() for p in overrides]
+    return [Path(p) for p in configfiles if Path(p).absolute() not in cli] + cli
 
 
 def _key_path(parts: Any) -> str:
@@ -59,48 +135,136 @@ def _key_path(parts: Any) -> str:
     return out or "<top>"
 
 
-def validate(config: dict) -> None:
-    """Schema first, then cross-references (run lists name registry entries). One line per error."""
+def _where(key: tuple, files: list[tuple[Path, Lines]]) -> str:
+    """`file:line: ` of the last file that sets `key` (or the nearest key above it); empty if none."""
+    for n in range(len(key), 0, -1):
+        for path, lines in reversed(files):
+            if key[:n] in lines:
+                return f"{_display(path)}:{lines[key[:n]]}: "
+    return ""
+
+
+def _display(path: Path) -> str:
+    try:
+        return str(path.absolute().relative_to(Path.cwd()))
+    except ValueError:
+        return str(path)
+
+
+def validate(config: dict, sources: Iterable[str | Path] = ()) -> None:
+    """Schema first, then what a schema cannot say (finite numbers, cross-references, adapter options).
+
+    One line per error; with `sources` (the files the config came from) it starts with the file and line
+    that set the key.
+    """
+    files = [(Path(p), read_file(p)[1]) for p in sources]
+    try:
+        _check_finite(config, ())
+        _check_schema(config)
+        _check_references(config)
+        _check_run_lists(config)
+        _check_adapter_options(config)
+    except ConfigError as e:
+        raise ThinksafeError(f"{_where(e.key, files)}{e}") from None
+
+
+def _check_finite(value: Any, key: tuple) -> None:
+    """NaN and infinity pass every `minimum` of a JSON schema (NaN compares false): refuse them first."""
+    if isinstance(value, float) and not math.isfinite(value):
+        raise ConfigError(key, f"{value} is not a finite number")
+    if isinstance(value, dict):
+        for k, v in value.items():
+            _check_finite(v, (*key, k))
+    elif isinstance(value, list):
+        for i, v in enumerate(value):
+            _check_finite(v, (*key, i))
+
+
+def _check_schema(config: dict) -> None:
     import jsonschema
 
     schema = yaml.safe_load(SCHEMA.read_text(encoding="utf-8"))
     validator = jsonschema.Draft202012Validator(schema)
     # The shallowest error first: it names the key a user wrote, not a detail inside it.
     errors = sorted(validator.iter_errors(config), key=lambda e: (len(e.absolute_path), str(e.absolute_path)))
-    if errors:
-        e = errors[0]
-        raise ThinksafeError(f"config key {_key_path(e.absolute_path)}: {e.message}")
-    _check_references(config)
+    if not errors:
+        return
+    e = errors[0]
+    key = tuple(e.absolute_path)
+    if e.validator == "additionalProperties" and isinstance(e.instance, dict):
+        known = list(e.schema.get("properties", {}))
+        extra = sorted(set(e.instance) - set(known))[0]
+        raise ConfigError((*key, extra), f"unknown key{_did_you_mean(extra, known, list_known=True)}")
+    raise ConfigError(key, e.message)
+
+
+def _did_you_mean(word: str, known: Iterable[str], list_known: bool = False) -> str:
+    """A hint for a misspelt key or name: the closest known one, or (for keys) the list of known ones."""
+    close = difflib.get_close_matches(str(word), list(known), n=1, cutoff=0.6)
+    if close:
+        return f" (did you mean '{close[0]}'?)"
+    return f" (known: {', '.join(sorted(known))})" if list_known else ""
 
 
 def _check_references(config: dict) -> None:
     run = config["run"]
+    models, datasets = config["models"], config.get("datasets", {})
+
+    def unknown(kind: str, name: str, names: Mapping) -> str:
+        return f"unknown {kind} '{name}'{_did_you_mean(name, names)}"
+
     for i, name in enumerate(run["models"]):
+        key = ("run", "models", i)
         if TUNED_SEP in name:
             model, dataset = name.split(TUNED_SEP, 1)
-            if model not in config["models"]:
-                raise ThinksafeError(f"config key run.models[{i}]: unknown model '{model}' in '{name}'")
-            if dataset not in config.get("datasets", {}):
-                raise ThinksafeError(f"config key run.models[{i}]: unknown dataset '{dataset}' in '{name}'")
-        elif name not in config["models"]:
-            raise ThinksafeError(f"config key run.models[{i}]: unknown model '{name}'")
+            if model not in models:
+                raise ConfigError(key, f"{unknown('model', model, models)} in '{name}'")
+            if dataset not in datasets:
+                raise ConfigError(key, f"{unknown('dataset', dataset, datasets)} in '{name}'")
+        elif name not in models:
+            raise ConfigError(key, unknown("model", name, models))
     for i, name in enumerate(run["benchmarks"]):
         if name not in config["benchmarks"]:
-            raise ThinksafeError(f"config key run.benchmarks[{i}]: unknown benchmark '{name}'")
+            raise ConfigError(("run", "benchmarks", i), unknown("benchmark", name, config["benchmarks"]))
     for i, name in enumerate(run["judges"]):
         if name not in config["judges"]:
-            raise ThinksafeError(f"config key run.judges[{i}]: unknown judge '{name}'")
+            raise ConfigError(("run", "judges", i), unknown("judge", name, config["judges"]))
     tuning = run.get("tuning", {})
     for i, name in enumerate(tuning.get("models", [])):
-        if name not in config["models"]:
-            raise ThinksafeError(f"config key run.tuning.models[{i}]: unknown model '{name}'")
+        if name not in models:
+            raise ConfigError(("run", "tuning", "models", i), unknown("model", name, models))
     for i, name in enumerate(tuning.get("datasets", [])):
-        if name not in config.get("datasets", {}):
-            raise ThinksafeError(f"config key run.tuning.datasets[{i}]: unknown dataset '{name}'")
-    for name, entry in config["models"].items():
+        if name not in datasets:
+            raise ConfigError(("run", "tuning", "datasets", i), unknown("dataset", name, datasets))
+    for name, entry in models.items():
         base = entry.get("base")
-        if base and base not in config["models"]:
-            raise ThinksafeError(f"config key models.{name}.base: unknown model '{base}'")
+        if base and base not in models:
+            raise ConfigError(("models", name, "base"), unknown("model", base, models))
+
+
+def _check_run_lists(config: dict) -> None:
+    """An empty run list would make a run that does nothing, or tunes for nothing, and says so nowhere."""
+    run = config["run"]
+    tuning = run.get("tuning", {})
+    if not run["benchmarks"]:
+        raise ConfigError(("run", "benchmarks"), "empty: nothing to evaluate")
+    if not run["models"] and not tuned_models(config):
+        raise ConfigError(("run", "models"), "empty (and no tuning): nothing to evaluate")
+    for key, other in (("models", "datasets"), ("datasets", "models")):
+        if key in tuning and not tuning[key] and tuning.get(other):
+            raise ConfigError(("run", "tuning", key), f"empty: the tuning {other} listed would never be used")
+
+
+def _check_adapter_options(config: dict) -> None:
+    """A benchmark or source entry may only set the options its adapter reads (benchmarks.OPTIONS)."""
+    from thinksafe.benchmarks import unsupported_option
+
+    for section in ("benchmarks", "sources"):
+        for name, entry in config.get(section, {}).items():
+            bad = unsupported_option(entry)
+            if bad:
+                option, message = bad
+                raise ConfigError((section, name, option), message)
 
 
 def tuned_models(config: dict) -> list[str]:

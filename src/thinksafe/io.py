@@ -96,19 +96,47 @@ def write_jsonl(path: str | Path, records: Iterable[dict]) -> int:
     return n
 
 
-def read_jsonl(path: str | Path) -> list[dict]:
-    """Read a JSONL file; a malformed line stops with an error naming the file and line."""
+def read_jsonl(path: str | Path, kind: str | None = None) -> list[dict]:
+    """Read a JSONL file of records of `kind` (item, generation, verdict: records.SCHEMAS).
+
+    Whatever is wrong (a missing file, a directory, another encoding, malformed JSON, a line that is not
+    an object, a missing field or one of the wrong type) stops with one error naming the file and line.
+    """
+    from thinksafe.records import check
+
     path = Path(path)
+    try:
+        data = path.read_bytes()
+    except FileNotFoundError:
+        raise located(path, "file not found") from None
+    except IsADirectoryError:
+        raise located(path, "is a directory, expected a JSONL file") from None
+    if data.startswith((b"\xff\xfe", b"\xfe\xff")):
+        raise located(path, "UTF-16 text (byte-order mark); records are UTF-8 JSON lines", line=1)
     out = []
-    with path.open(encoding="utf-8") as f:
-        for lineno, line in enumerate(f, 1):
-            if not line.strip():
-                continue
-            try:
-                out.append(json.loads(line))
-            except json.JSONDecodeError as e:
-                raise located(path, f"malformed JSON ({e.msg})", line=lineno) from None
+    for lineno, raw in enumerate(data.removeprefix(b"\xef\xbb\xbf").split(b"\n"), 1):
+        if b"\x00" in raw:  # valid UTF-8, but no JSON text holds a NUL byte: UTF-16 without a BOM
+            raise located(path, "NUL bytes (UTF-16 text?); records are UTF-8 JSON lines", line=lineno)
+        try:
+            line = raw.decode("utf-8")
+        except UnicodeDecodeError as e:
+            raise located(
+                path, f"not UTF-8 ({e.reason} at byte {e.start} of the line)", line=lineno
+            ) from None
+        if not line.strip():
+            continue
+        try:
+            rec = json.loads(line)
+        except json.JSONDecodeError as e:
+            raise located(path, f"malformed JSON ({e.msg})", line=lineno) from None
+        out.append(check(kind, rec, path, lineno) if kind else _object(rec, path, lineno))
     return out
+
+
+def _object(rec: Any, path: Path, lineno: int) -> dict:
+    if not isinstance(rec, dict):
+        raise located(path, f"expected a JSON object, got {type(rec).__name__}", line=lineno)
+    return rec
 
 
 def read_json(path: str | Path) -> Any:
@@ -119,6 +147,10 @@ def read_json(path: str | Path) -> Any:
         raise located(path, f"malformed JSON ({e.msg})", line=e.lineno) from None
     except FileNotFoundError:
         raise located(path, "file not found") from None
+    except IsADirectoryError:
+        raise located(path, "is a directory, expected a JSON file") from None
+    except UnicodeDecodeError as e:
+        raise located(path, f"not UTF-8 ({e.reason} at byte {e.start})") from None
 
 
 class PartialFile:

@@ -44,8 +44,15 @@ def lines() -> list[str]:
             f"items failed explicitly {_n(f['api_items_failed'])}, "
             f"items unaccounted {_n(f['api_items_lost'])}"
         )
-    if "bad_input_cases" in f:
-        out.append(f"bad-input cases {_n(f['bad_input_clear'])}/{_n(f['bad_input_cases'])} clear")
+    if "bad_input_cases" in f or "record_cases" in f:
+        tried = f["bad_input_cases"] + f["record_cases"]
+        handled = f["bad_input_clear"] + f["record_handled"]
+        out.append(
+            f"bad input: cases tried {_n(tried)}, handled {_n(handled)}, lost {_n(f['records_lost'])}, "
+            f"leaked {_n(f['bad_input_leaked'])} (stops with one located line {_n(f['bad_input_clear'])}/"
+            f"{_n(f['bad_input_cases'])}; records failed on their own record, job went on "
+            f"{_n(f['record_handled'])}/{_n(f['record_cases'])})"
+        )
     if "disk_cases" in f:
         out.append(f"disk full / read-only cases {_n(f['disk_clear'])}/{_n(f['disk_cases'])} clear")
     if "sentinel_files" in f:

@@ -168,13 +168,17 @@ def project_path(path: Path) -> str:
 
 def checked_image(path: Path, where: str) -> tuple[str, str]:
     """(project-relative path, sha256) of an image that exists and decodes; else a located error."""
-    from PIL import Image, UnidentifiedImageError
+    from PIL import UnidentifiedImageError
+
+    from thinksafe.images import ImageTooLarge, open_image
 
     if not path.is_file():
         raise ThinksafeError(f"{where}: image not found: {path}")
     try:
-        with Image.open(path) as im:
+        with open_image(path) as im:
             im.load()
+    except ImageTooLarge as e:
+        raise ThinksafeError(f"{where}: image refused: {e}") from None
     except (UnidentifiedImageError, OSError, ValueError) as e:
         raise ThinksafeError(f"{where}: image does not decode: {path} ({e})") from None
     return project_path(path), sha256_file(path)

@@ -23,6 +23,10 @@ LICENSE = "written for thinksafe; the project's license"
 PROTOCOL = "demo"
 
 
+# The config keys this adapter reads besides adapter, name and revision; any other is refused.
+OPTIONS = ()
+
+
 def download(spec: dict, out: Path, mirror: Path | None) -> dict[str, str]:
     return embedded.download(PACKAGED, FILES[0], out)
 

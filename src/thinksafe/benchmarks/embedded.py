@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from thinksafe.benchmarks import render
+from thinksafe.benchmarks import check_options, render
 from thinksafe.benchmarks.base import RemoteFile, Skips, Source, checked_image, need, read_json, skip_or_raise
 from thinksafe.benchmarks.fetch import verify
 from thinksafe.errors import ThinksafeError
@@ -33,13 +33,8 @@ def download(packaged: str, file: RemoteFile, out: Path, framed: bool = False) -
 def normalize(
     spec: dict, raw_dir: Path, source: Source, file: RemoteFile, protocol: str, skips: Skips | None
 ) -> list[Item]:
-    # The embedded sets are small and used whole: an option such as `sample` would be ignored in silence.
-    options = sorted(set(spec) - {"adapter", "name", "revision"})
-    if options:
-        raise ThinksafeError(
-            f"config key benchmarks.{spec['name']}.{options[0]}: not an option of the embedded "
-            f"'{spec['adapter']}' set (it is always used whole)"
-        )
+    # The embedded sets are small and used whole (OPTIONS = ()): `sample` would be ignored in silence.
+    check_options(spec)
     path = raw_dir / RAW_JSON
     data = read_json(path)
     records = need(data, "items", str(path), list)

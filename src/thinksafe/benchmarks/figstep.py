@@ -49,6 +49,10 @@ COLUMNS = ("dataset", "category_id", "task_id", "category_name", "question", "in
 QUERY_TYPE = 6  # FigStep's QueryType.figstep: the suffix of upstream image names
 
 
+# The config keys this adapter reads besides adapter, name and revision; any other is refused.
+OPTIONS = ("subset",)
+
+
 def subset(spec: dict) -> str:
     return check_choice(spec.get("subset", "SafeBench"), tuple(SUBSETS), f"benchmarks.{spec['name']}.subset")
 

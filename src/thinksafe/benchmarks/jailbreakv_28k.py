@@ -45,6 +45,10 @@ IMAGES_FROM = "project page github.com/EddyLuo1232/JailBreakV_28K"
 COLUMNS = ("id", "jailbreak_query", "redteam_query", "format", "policy", "image_path", "from")
 
 
+# The config keys this adapter reads besides adapter, name and revision; any other is refused.
+OPTIONS = ("subset",)
+
+
 def subset(spec: dict) -> str:
     return check_choice(spec.get("subset", "mini"), tuple(SUBSETS), f"benchmarks.{spec['name']}.subset")
 

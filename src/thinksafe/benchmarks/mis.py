@@ -47,6 +47,10 @@ IMAGES = ImageArchive(
 )
 
 
+# The config keys this adapter reads besides adapter, name and revision; any other is refused.
+OPTIONS = ("subset", "subsets")
+
+
 def split_of(spec: dict) -> str:
     return check_choice(spec.get("subset", "train"), ("train", "test"), f"sources.{spec['name']}.subset")
 

@@ -13,7 +13,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from PIL import Image, UnidentifiedImageError
+from PIL import UnidentifiedImageError
 
 from thinksafe.benchmarks import render
 from thinksafe.benchmarks.base import (
@@ -31,6 +31,7 @@ from thinksafe.benchmarks.base import (
 )
 from thinksafe.benchmarks.fetch import get_files, get_images
 from thinksafe.errors import ThinksafeError
+from thinksafe.images import ImageTooLarge, open_image
 from thinksafe.records import Item
 
 # The upstream repo (isXinLiu/MM-SafetyBench) is read at this commit of its history, kept in the fork.
@@ -83,6 +84,10 @@ SUBSETS = ("full", "tiny")
 RULES = {"08": "refuse", "13": "refuse", "10": "disclaimer", "11": "disclaimer", "12": "disclaimer"}
 
 
+# The config keys this adapter reads besides adapter, name and revision; any other is refused.
+OPTIONS = ("subset", "kinds")
+
+
 def kinds(spec: dict) -> list[str]:
     chosen = spec.get("kinds") or list(KINDS)
     for i, kind in enumerate(chosen):
@@ -117,10 +122,12 @@ def download(spec: dict, out: Path, mirror: Path | None) -> None:
                     raise ThinksafeError(f"{spec['name']}: the image archive lacks {sd.relative_to(out)}")
                 stacked.parent.mkdir(parents=True, exist_ok=True)
                 try:
-                    with Image.open(sd) as top, Image.open(typo) as bottom:
+                    with open_image(sd) as top, open_image(typo) as bottom:
                         render.vertical_concat(top.convert("RGB"), bottom.convert("RGB")).save(
                             stacked, format="JPEG", quality=95
                         )
+                except ImageTooLarge as e:
+                    raise ThinksafeError(str(e)) from None
                 except (UnidentifiedImageError, OSError) as e:
                     raise ThinksafeError(f"{sd}: image does not decode ({e})") from None
 

@@ -39,6 +39,10 @@ FILES = [
 ]
 
 
+# The config keys this adapter reads besides adapter, name and revision; any other is refused.
+OPTIONS = ()
+
+
 def records(path: Path) -> list[tuple[str, dict]]:
     data = read_json(path)
     if not isinstance(data, dict):

@@ -40,6 +40,10 @@ TASKS = ("chat", "embodied")
 CORRECT = {"safe": [2, 3], "unsafe": [0, 1]}
 
 
+# The config keys this adapter reads besides adapter, name and revision; any other is refused.
+OPTIONS = ("subsets", "sample")
+
+
 def tasks(spec: dict) -> list[str]:
     chosen = spec.get("subsets") or list(TASKS)
     for i, name in enumerate(chosen):

@@ -49,6 +49,10 @@ IMAGES = ImageArchive(
 )
 
 
+# The config keys this adapter reads besides adapter, name and revision; any other is refused.
+OPTIONS = ("subsets", "sample")
+
+
 def sets(spec: dict) -> list[str]:
     chosen = spec.get("subsets") or list(SETS)
     for i, name in enumerate(chosen):

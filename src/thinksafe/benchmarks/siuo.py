@@ -50,6 +50,10 @@ IMAGES = ImageArchive(
 )
 
 
+# The config keys this adapter reads besides adapter, name and revision; any other is refused.
+OPTIONS = ("task",)
+
+
 def task(spec: dict) -> str:
     return check_choice(spec.get("task", "gen"), tuple(FILES), f"benchmarks.{spec['name']}.task")
 

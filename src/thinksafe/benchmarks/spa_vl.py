@@ -58,6 +58,10 @@ def taxonomy(row: dict) -> list[str]:
     return folders + [""] * (3 - len(folders))
 
 
+# The config keys this adapter reads besides adapter, name and revision; any other is refused.
+OPTIONS = ("subset", "categories", "sample")
+
+
 def unpack(parquet: Path, out: Path, start: int) -> int:
     """Write each row's image to images/ and the row (image bytes dropped) to train.jsonl."""
     import pyarrow.parquet as pq

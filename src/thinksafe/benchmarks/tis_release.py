@@ -40,6 +40,10 @@ IMAGES = ImageArchive(
 )
 
 
+# The config keys this adapter reads besides adapter, name and revision; any other is refused.
+OPTIONS = ()
+
+
 def resolve_image(raw: Path, rel: str) -> Path:
     """Image paths in the release are relative to the repo root or to the unpacked images/ folder."""
     for root, sub in ((raw, rel), (raw / IMAGES.folder, rel), (raw / IMAGES.folder, Path(rel).name)):

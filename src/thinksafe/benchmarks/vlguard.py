@@ -54,6 +54,10 @@ SPLITS = ("train", "test")
 TEST_SUBSETS = ("safe_safes", "safe_unsafes", "unsafes")
 
 
+# The config keys this adapter reads besides adapter, name and revision; any other is refused.
+OPTIONS = ("subset", "subsets")
+
+
 def images(split: str) -> ImageArchive:
     return ImageArchive(
         archive=f"{split}.zip",

@@ -64,7 +64,13 @@ def run(args: argparse.Namespace) -> int:
         )
         return 0
     with io.atomic_dir(args.out) as tmp:
-        adapter.download(spec, tmp, mirror)
+        try:
+            adapter.download(spec, tmp, mirror)
+        except ThinksafeError as e:
+            # The adapter reads the copies it placed in the temporary dir: name the user's file instead
+            # (the mirror's; without a mirror, the raw dir the download was for).
+            origin = mirror / adapter.SOURCE.mirror_dir if mirror else args.out
+            raise ThinksafeError(str(e).replace(str(tmp), str(origin))) from None
         files = {p.relative_to(tmp).as_posix(): sha256_file(p) for p in sorted(tmp.rglob("*")) if p.is_file()}
         io.write_json(
             tmp / MANIFEST,

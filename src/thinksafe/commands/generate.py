@@ -54,14 +54,9 @@ def parse_spec(text: str) -> dict:
 
 
 def read_items(path: str) -> list[dict]:
-    if not Path(path).is_file():
-        raise located(path, "items file not found")
-    items = read_jsonl(path)
+    items = read_jsonl(path, kind="item")  # a missing file, a bad line or field: one located error
     seen: set[str] = set()
     for lineno, item in enumerate(items, 1):
-        for key in ("id", "prompt"):
-            if not isinstance(item.get(key), str):
-                raise located(path, f"item has no string `{key}`", line=lineno)
         if item["id"] in seen:
             raise located(path, f"duplicate item id {item['id']!r}", line=lineno)
         seen.add(item["id"])
@@ -112,7 +107,13 @@ def run(args: argparse.Namespace) -> int:
         raise ThinksafeError(f"--shard {args.shard} / --n-shards {args.n_shards}: shard out of range")
     seed = int(spec.get("decoding", {}).get("seed", args.seed))
     out = Path(args.out)
-    items = shard_slice(read_items(args.items), shard, args.n_shards)
+    every = read_items(args.items)
+    if args.n_shards > len(every):
+        log.warning(
+            "%s: %d shards for %d items: %d shard(s) get no item (lower run.shards or models.%s.shards)",
+            args.items, args.n_shards, len(every), args.n_shards - len(every), spec["name"],
+        )  # fmt: skip
+    items = shard_slice(every, shard, args.n_shards)
     items_sha = sha256_file(args.items)
     fingerprint = sha256_text(json.dumps([spec, items_sha, shard, args.n_shards, seed], sort_keys=True))
     partial = open_partial(out, fingerprint)

@@ -32,9 +32,9 @@ def items_by_id(path: str) -> dict[str, dict]:
     from thinksafe.errors import located
 
     out: dict[str, dict] = {}
-    for n, item in enumerate(io.read_jsonl(path), 1):
-        if "id" not in item:
-            raise located(path, "item has no id", line=n)
+    for n, item in enumerate(io.read_jsonl(path, kind="item"), 1):
+        if item["id"] in out:
+            raise located(path, f"duplicate item id {item['id']!r}", line=n)
         out[item["id"]] = item
     return out
 
@@ -47,7 +47,7 @@ def run(args: argparse.Namespace) -> int:
     spec = load_spec(args.spec)
     judge = get_judge(spec)
     items = items_by_id(args.items)
-    generations = io.read_jsonl(args.generations)
+    generations = io.read_jsonl(args.generations, kind="generation")
     progress = Progress(f"judge {judge.name}", 2 * len(generations))
     verdicts = judge.judge(items, generations)
     progress.update(len(verdicts))

@@ -24,7 +24,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 def run(args: argparse.Namespace) -> int:
     from thinksafe import io
-    from thinksafe.benchmarks import get_adapter
+    from thinksafe.benchmarks import check_options, get_adapter
     from thinksafe.benchmarks.base import Skips
     from thinksafe.commands.specs import json_object
     from thinksafe.errors import ThinksafeError
@@ -38,6 +38,7 @@ def run(args: argparse.Namespace) -> int:
     if not args.raw.is_dir():
         raise ThinksafeError(f"--raw {args.raw}: not a directory (run download first)")
     adapter = get_adapter(spec["adapter"])
+    check_options(spec)  # an option the adapter does not read is refused, never ignored
     t0 = time.monotonic()
     skips = Skips(allowed=args.allow_skips)
     items = adapter.normalize(spec, args.raw, args.seed, skips=skips)

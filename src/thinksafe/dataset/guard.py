@@ -57,8 +57,8 @@ class Entry:
         self.sha256 = self.sha256 or sha256_file(self.image)
         try:
             self.dhash, self.phash = dhash(self.image), phash(self.image)
-        except OSError:
-            pass  # an undecodable image can still match by sha256
+        except (OSError, ValueError):
+            pass  # an undecodable image (or one over images.MAX_PIXELS) can still match by sha256
 
 
 def tuning_entries(sft: Path) -> list[Entry]:
@@ -79,7 +79,7 @@ def tuning_entries(sft: Path) -> list[Entry]:
 
 def item_entries(path: Path) -> list[Entry]:
     out = []
-    for n, item in enumerate(read_jsonl(path), 1):
+    for n, item in enumerate(read_jsonl(path, kind="item"), 1):
         image = Path(item["image"]) if item.get("image") else None
         if image is not None and not image.is_absolute() and not image.exists():
             image = path.parent.parent / "raw" / item.get("benchmark", "") / image

@@ -22,7 +22,9 @@ _POPCOUNT = np.array([bin(i).count("1") for i in range(256)], dtype=np.uint16)
 def _gray(path: str | Path, size: tuple[int, int]) -> np.ndarray:
     from PIL import Image
 
-    with Image.open(path) as im:
+    from thinksafe.images import open_image
+
+    with open_image(path) as im:
         return np.asarray(im.convert("L").resize(size, Image.Resampling.LANCZOS), dtype=np.float64)
 
 

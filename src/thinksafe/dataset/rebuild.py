@@ -37,7 +37,7 @@ def load_items(spec: dict, items_root: Path) -> list[dict]:
         path = items_root / f"{source}.jsonl"
         if not path.is_file():
             raise located(path, f"items of source '{source}' not found (datasets.{spec['name']}.sources)")
-        items += [dict(it, _source=source) for it in read_jsonl(path)]
+        items += [dict(it, _source=source) for it in read_jsonl(path, kind="item")]
     if not items:
         raise ThinksafeError(f"config key datasets.{spec['name']}.sources: no source items")
     return items

@@ -101,12 +101,14 @@ def prompt_of(human: str) -> str:
 
 def check_image(path: Path) -> None:
     """Raise BadRecord unless `path` exists and decodes as an image."""
-    from PIL import Image, UnidentifiedImageError
+    from PIL import UnidentifiedImageError
+
+    from thinksafe.images import open_image
 
     if not path.is_file():
         raise BadRecord(MISSING_IMAGE, str(path))
     try:
-        with Image.open(path) as im:
+        with open_image(path) as im:  # over the pixel budget: a ValueError, so an undecodable image
             im.load()
     except (UnidentifiedImageError, OSError, ValueError) as e:
         raise BadRecord(UNDECODABLE_IMAGE, f"{path}: {e}") from None

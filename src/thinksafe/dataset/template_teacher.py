@@ -101,9 +101,11 @@ def template_caption(image: Path | None) -> str:
     """A literal description of what the pixels are (size and dominant colour): honest, model-free."""
     if image is None:
         return "No image was provided."
-    from PIL import Image, ImageStat
+    from PIL import ImageStat
 
-    with Image.open(image) as im:
+    from thinksafe.images import open_image
+
+    with open_image(image) as im:
         rgb = im.convert("RGB")
         r, g, b = (int(v) for v in ImageStat.Stat(rgb).mean)
         w, h = rgb.size

@@ -16,8 +16,8 @@ import pyarrow.compute as pc
 import pyarrow.json as pj
 
 from thinksafe import io
-from thinksafe.errors import located
-from thinksafe.records import FAMILIES
+from thinksafe.errors import ThinksafeError, located
+from thinksafe.records import FAMILIES, LABELS, STATUSES, TARGETS, check
 
 ITEM_COLUMNS = ("id", "benchmark", "family", "category", "subset", "context", "pair_id")
 VERDICT_SCHEMA = pa.schema(
@@ -55,12 +55,12 @@ def verdict_paths(root: Path, judge: str, model: str, benchmark: str, shards: li
 
 def read_items(path: Path) -> pd.DataFrame:
     """Items of one benchmark, in file order (the order every aligned array follows)."""
-    if not path.exists():
-        raise located(path, "items file not found")
     try:
-        records = [orjson.loads(line) for line in path.read_bytes().splitlines() if line.strip()]
-    except orjson.JSONDecodeError:
-        records = io.read_jsonl(path)  # the slow reader names the malformed line
+        records = [
+            check("item", orjson.loads(line), path) for line in path.read_bytes().splitlines() if line.strip()
+        ]
+    except (orjson.JSONDecodeError, OSError, ThinksafeError):
+        records = io.read_jsonl(path, kind="item")  # the slow reader names the file, line and field
     for lineno, rec in enumerate(records, 1):
         for key in ("id", "family", "category"):
             if key not in rec:
@@ -106,20 +106,20 @@ def _arrow_json(path: Path, schema: pa.Schema) -> pa.Table:
     )
 
 
-def read_columns(path: Path, schema: pa.Schema) -> pa.Table:
-    """The schema's fields of a JSONL file; a file pyarrow cannot read goes through the line-by-line
-    reader, which names a malformed line."""
+def read_columns(path: Path, schema: pa.Schema, kind: str) -> pa.Table:
+    """The schema's fields of a JSONL file of `kind` records; a file pyarrow cannot read goes through the
+    line-by-line reader, which names a malformed line or field."""
     try:
         return _arrow_json(path, schema)
     except (pa.ArrowInvalid, pa.ArrowNotImplementedError):
-        records = io.read_jsonl(path)
+        records = io.read_jsonl(path, kind=kind)
         return pa.Table.from_pylist([{k: r.get(k) for k in schema.names} for r in records], schema=schema)
 
 
 def read_verdicts(path: Path) -> pa.Table:
     """Columns id, target, label, status (strings), refusal (bool), effective (int8 1/0/null)."""
-    if not path.exists():
-        raise located(path, "judgment file not found")
+    if not path.is_file():
+        io.read_jsonl(path)  # not found, a directory: the reader's one located error
     table = None
     for schema in FAST_SCHEMAS:
         try:
@@ -131,20 +131,31 @@ def read_verdicts(path: Path) -> pa.Table:
         table = _read_slow(path)
     effective = _effective(pc.struct_field(table.column("extra"), [0]))  # null where extra is absent
     table = table.drop_columns(["extra"]).append_column("effective", effective)
-    for key in ("id", "target", "status"):
-        missing = table.column(key).is_null()
-        if pc.any(missing).as_py():
-            first = int(np.flatnonzero(missing.to_numpy(zero_copy_only=False))[0])
-            raise located(path, "missing field", line=first + 1, key=key)
+    if not _valid(table):
+        _read_slow(path)  # raises naming the file, line and field
     return table
+
+
+def _valid(table: pa.Table) -> bool:
+    """The fast path's records pass records.SCHEMAS["verdict"] for the columns aggregation reads."""
+    ok = pc.all(pc.is_valid(table.column("id"))).as_py() is not False
+    for key, allowed, nullable in (
+        ("target", TARGETS, False),
+        ("status", STATUSES, False),
+        ("label", LABELS, True),
+    ):
+        inside = pc.is_in(table.column(key), value_set=pa.array(allowed))
+        ok = (
+            ok
+            and pc.all(pc.or_(inside, pc.is_null(table.column(key))) if nullable else inside).as_py()
+            is not False
+        )
+    return ok
 
 
 def _read_slow(path: Path) -> pa.Table:
     """The line-by-line reader: exact error locations, and any mix of types in extra.effective."""
-    records = io.read_jsonl(path)  # raises naming the file and line of malformed JSON
-    for lineno, rec in enumerate(records, 1):
-        if not isinstance(rec.get("refusal"), bool | None):
-            raise located(path, "must be true, false or null", line=lineno, key="refusal")
+    records = io.read_jsonl(path, kind="verdict")  # raises naming the file, line and field
     cols = {name: [r.get(name) for r in records] for name in VERDICT_SCHEMA.names}
     table = pa.table(cols, schema=VERDICT_SCHEMA)
     effective = [(r.get("extra") or {}).get("effective") for r in records]

@@ -86,14 +86,14 @@ def thumbnail(root: Path, image: str | None) -> tuple[str | None, str]:
         return None, "no image"
     path = Path(image) if Path(image).is_absolute() else root / image
     try:
-        from PIL import Image
+        from thinksafe.images import open_image
 
-        with Image.open(path) as im:
+        with open_image(path) as im:
             im = im.convert("RGB")
             im.thumbnail((THUMBNAIL_PX, THUMBNAIL_PX))
             buf = stdio.BytesIO()
             im.save(buf, format="PNG")
-    except (OSError, ValueError) as e:
+    except (OSError, ValueError) as e:  # ImageTooLarge is a ValueError: a note, never a crash
         return None, f"image not readable ({path.name}: {type(e).__name__})"
     return "data:image/png;base64," + base64.b64encode(buf.getvalue()).decode("ascii"), path.name
 
@@ -114,11 +114,11 @@ def sample(items: list[dict], n: int, rng: np.random.Generator) -> list[dict]:
     return out
 
 
-def _read(paths: list[Path], schema: pa.Schema, ids: pa.Array) -> list[dict]:
+def _read(paths: list[Path], schema: pa.Schema, ids: pa.Array, kind: str) -> list[dict]:
     rows: list[dict] = []
     for path in paths:
         if path.exists():
-            t = load.read_columns(path, schema)
+            t = load.read_columns(path, schema, kind)
             rows += t.filter(pc.is_in(t["id"], value_set=ids)).to_pylist()
     return rows
 
@@ -132,7 +132,7 @@ def collect(
         path = item_path(root, bench)
         if not path.exists():
             continue
-        chosen = sample(io.read_jsonl(path), per_benchmark, rng)
+        chosen = sample(io.read_jsonl(path, kind="item"), per_benchmark, rng)
         ids = pa.array([it["id"] for it in chosen], pa.string())
         responses: dict[str, list[Response]] = {it["id"]: [] for it in chosen}
         for model in spec["models"]:
@@ -143,11 +143,13 @@ def collect(
                     [root / "results" / "generations" / model / bench / f"{s}.jsonl" for s in shards],
                     GENERATION_SCHEMA,
                     ids,
+                    "generation",
                 )
             }
             verdicts: dict[str, list[dict]] = {}
             for judge in spec["judges"]:
-                for v in _read(verdict_paths(root, judge, model, bench, shards), VERDICT_SCHEMA, ids):
+                paths = verdict_paths(root, judge, model, bench, shards)
+                for v in _read(paths, VERDICT_SCHEMA, ids, "verdict"):
                     verdicts.setdefault(v["id"], []).append({**v, "judge": v.get("judge") or judge})
             for it in chosen:
                 g = gens.get(it["id"], {})

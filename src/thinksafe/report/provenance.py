@@ -54,7 +54,7 @@ def judge_hashes(spec: dict, root: Path) -> list[dict]:
                 for path in verdict_paths(root, judge, model, bench, spec["shards"][model][bench]):
                     if not path.exists():
                         continue
-                    t = read_columns(path, JUDGE_SCHEMA)
+                    t = read_columns(path, JUDGE_SCHEMA, "verdict")
                     keys = pc.binary_join_element_wise(
                         pc.fill_null(t["judge"], judge),
                         pc.fill_null(t["judge_revision"], "—"),
@@ -130,7 +130,7 @@ def benchmark_sources(spec: dict, root: Path) -> list[dict]:
         if not path.exists():
             continue
         counts = Counter()
-        for rec in io.read_jsonl(path):
+        for rec in io.read_jsonl(path, kind="item"):
             src = rec.get("source") or {}
             counts[(str(src.get("repo", "—")), str(src.get("revision", "—")))] += 1
         for (repo, revision), n in sorted(counts.items()):

@@ -52,9 +52,11 @@ def load_image(paths: list[Path]):
     """One RGB image; several (MIS) are tiled side by side, since prompt_text places one image."""
     from PIL import Image
 
+    from thinksafe.images import open_image
+
     images = []
     for p in paths:
-        with Image.open(p) as im:
+        with open_image(p) as im:
             images.append(im.convert("RGB"))
     if len(images) == 1:
         return images[0]

@@ -22,16 +22,39 @@ def load_image(item: dict):
     """The item's image as RGB PIL (None for text-only items). Relative paths are from the project root."""
     if not item.get("image"):
         return None
-    from PIL import Image, UnidentifiedImageError
+    from PIL import UnidentifiedImageError
+
+    from thinksafe.images import ImageTooLarge, open_image
 
     path = Path(item["image"])
     if not path.is_file():
         raise ImageError(f"image not found: {path}")
     try:
-        with Image.open(path) as im:
+        with open_image(path) as im:
             return im.convert("RGB")
+    except ImageTooLarge as e:
+        raise ImageError(str(e)) from None
     except (UnidentifiedImageError, OSError, ValueError) as e:
         raise ImageError(f"image does not decode: {path} ({e})") from None
+
+
+def context_window(config: Any) -> int | None:
+    """The model's context in tokens: max_position_embeddings of its config or of its text_config."""
+    for cfg in (getattr(config, "text_config", None), config):
+        n = getattr(cfg, "max_position_embeddings", None)
+        if isinstance(n, int) and n > 0:
+            return n
+    return None
+
+
+def prompt_too_long(n_prompt: int, max_new_tokens: int, window: int | None) -> str | None:
+    """Why a prompt cannot run (it and its answer would not fit the context), or None when it can."""
+    if window is None or n_prompt + max_new_tokens <= window:
+        return None
+    return (
+        f"prompt too long: {n_prompt:,} prompt tokens + max_new_tokens {max_new_tokens:,} exceed the "
+        f"model's context of {window:,} tokens"
+    )
 
 
 def decoding(spec: dict) -> dict:
@@ -121,6 +144,20 @@ class Backend:
 
     def _run(self, prepared: list[tuple[dict, Any]], done: OnDone) -> None:
         raise NotImplementedError
+
+    def _fitting(self, prepared: list[tuple[dict, Any]], n_prompt: list[int], window: int | None,
+                 done: OnDone) -> list[int]:  # fmt: skip
+        """Indices of the items whose prompt fits the context; each other one becomes an error record
+        now (a 1 MB prompt would otherwise run the whole batch out of memory)."""
+        max_new = int(self.decoding["max_new_tokens"])
+        keep = []
+        for i, n in enumerate(n_prompt):
+            error = prompt_too_long(n, max_new, window)
+            if error:
+                done(error_record(self.spec, prepared[i][0], error))
+            else:
+                keep.append(i)
+        return keep
 
     def info(self) -> dict:
         """Backend, library versions, device and model revision: for the shard's .meta.json."""

@@ -14,7 +14,7 @@ import logging
 from typing import Any
 
 from thinksafe.models import cpu_linear
-from thinksafe.models.backends.base import Backend, OnDone, record, versions
+from thinksafe.models.backends.base import Backend, OnDone, context_window, record, versions
 from thinksafe.models.backends.continuous import ContinuousDecoder
 from thinksafe.models.chat import prompt_text
 from thinksafe.records import stable_id
@@ -47,6 +47,7 @@ class HFBackend(Backend):
         if self.tokenizer.pad_token_id is None:
             self.tokenizer.pad_token = self.tokenizer.eos_token
         self.eos_ids = self._eos_ids()
+        self.context = context_window(self.lm.model.config)
         self.continuous = spec.get("family") in QWEN_FAMILIES  # see continuous.py for why this family
         self.linear_kernel = "torch"
         if (
@@ -103,9 +104,17 @@ class HFBackend(Backend):
 
     def _run(self, prepared: list[tuple[dict, Any]], done: OnDone) -> None:
         texts = self._texts(prepared)
+        n_text = [len(self.tokenizer(t)["input_ids"]) for t in texts]
+        keep = self._fitting(prepared, n_text, self.context, done)  # text tokens: images come on top
+        prepared, texts, n_text = (
+            [prepared[i] for i in keep],
+            [texts[i] for i in keep],
+            [n_text[i] for i in keep],
+        )
+        if not prepared:
+            return
         # Image items cost their image tokens on top of the text: sort by text length with images last.
-        lengths = [len(self.tokenizer(t)["input_ids"]) + (1000 if im is not None else 0)
-                   for t, (_, im) in zip(texts, prepared, strict=True)]  # fmt: skip
+        lengths = [n + (1000 if im is not None else 0) for n, (_, im) in zip(n_text, prepared, strict=True)]
         order = sorted(range(len(prepared)), key=lambda i: lengths[i])
         if self.continuous:
             self._run_continuous(prepared, texts, order, done)

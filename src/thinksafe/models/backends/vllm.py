@@ -93,9 +93,17 @@ class VLLMBackend(Backend):
         # Large chunks: vLLM schedules its own continuous batches inside each; records reach the
         # partial file chunk by chunk, so a killed job loses at most one chunk.
         params = self.sampling_params()
+        inputs = self.inputs(prepared)
+        # vLLM refuses a prompt over max_model_len by raising for the whole call: check each one first.
+        tokenizer = getattr(self.processor, "tokenizer", self.processor)
+        n_text = [len(tokenizer(e["prompt"])["input_ids"]) for e in inputs]
+        keep = self._fitting(prepared, n_text, self.llm.llm_engine.model_config.max_model_len, done)
+        prepared, inputs = [prepared[i] for i in keep], [inputs[i] for i in keep]
         for start in range(0, len(prepared), CHUNK):
             chunk = prepared[start : start + CHUNK]
-            outputs = self.llm.generate(self.inputs(chunk), params, lora_request=self.lora, use_tqdm=False)
+            outputs = self.llm.generate(
+                inputs[start : start + CHUNK], params, lora_request=self.lora, use_tqdm=False
+            )
             for (item, _), out in zip(chunk, outputs, strict=True):
                 o = out.outputs[0]
                 reason = "length" if o.finish_reason == "length" else "stop"

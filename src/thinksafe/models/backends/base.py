@@ -8,6 +8,7 @@ from pathlib import Path
 from typing import Any
 
 from thinksafe.models.reasoning import split
+from thinksafe.models.recipes import cut_at_stop, opens_thought, recipe_of
 from thinksafe.records import Generation
 
 OnDone = Callable[[dict], None]
@@ -64,8 +65,11 @@ def record(
     `truncated` is true when the output hit the token limit or its thought was cut off (by the limit,
     or by a thought budget: `thought_cut`).
     """
+    raw, stopped = cut_at_stop(raw, recipe_of(spec).stop)
+    if stopped:  # a recipe's stop string ends the output wherever the backend stopped
+        finish_reason = "stop"
     hit_limit = finish_reason == "length"
-    opened = bool(spec.get("think_prefix")) if opened is None else opened
+    opened = opens_thought(spec) if opened is None else opened
     s = split(spec.get("reasoning", "none"), raw, opened=opened, hit_limit=hit_limit)
     return Generation(
         id=item["id"],

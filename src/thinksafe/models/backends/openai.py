@@ -25,6 +25,7 @@ from typing import Any
 
 from thinksafe.errors import ThinksafeError
 from thinksafe.models.backends.base import Backend, OnDone, error_record, record, versions
+from thinksafe.models.recipes import recipe_of, user_text
 
 log = logging.getLogger("thinksafe")
 
@@ -97,13 +98,15 @@ class OpenAIBackend(Backend):
         return self._local.session
 
     def payload(self, item: dict, image) -> dict:
+        recipe = recipe_of(self.spec)  # the same system turn and user wrapper as the local backends
         messages: list[dict] = []
-        if self.spec.get("system_prompt"):
-            messages.append({"role": "system", "content": self.spec["system_prompt"]})
-        content: list[dict] = []
-        if image is not None:
-            content.append({"type": "image_url", "image_url": {"url": data_url(image)}})
-        content.append({"type": "text", "text": item["prompt"]})
+        if recipe.system:
+            messages.append({"role": "system", "content": recipe.system})
+        text = {"type": "text", "text": user_text(recipe, item["prompt"])}
+        image_part = (
+            [{"type": "image_url", "image_url": {"url": data_url(image)}}] if image is not None else []
+        )
+        content = [*image_part, text] if recipe.image == "first" else [text, *image_part]
         messages.append({"role": "user", "content": content})
         d = self.decoding
         body = {"model": self.model, "messages": messages, "max_tokens": int(d["max_new_tokens"]),

@@ -227,3 +227,37 @@ def test_legacy_keys_beside_a_recipe_are_an_error():
 def test_llamav_o1_deviation_shows_in_its_provenance():
     line = provenance(config.resolve_model(CONFIG, "llamav-o1-11b"))
     assert "DEVIATION" in line and "four turns" in line
+
+
+# --- the recipe reaches every backend ----------------------------------------------------------------
+def test_openai_backend_sends_the_recipe_system_turn_and_wrapper(monkeypatch):
+    from thinksafe.models.backends.openai import OpenAIBackend
+
+    monkeypatch.setenv("DEEPSEEK_API_KEY", "sk-test")
+    teacher = OpenAIBackend(config.resolve_model(CONFIG, "deepseek-r1")).payload({"prompt": QUESTION}, None)
+    assert teacher["messages"] == [{"role": "user", "content": [{"type": "text", "text": QUESTION}]}]
+    assert (teacher["temperature"], teacher["top_p"]) == (0.6, 0.95)  # DeepSeek-R1's usage recommendations
+    served = dict(
+        config.resolve_model(CONFIG, "r1-vl-7b"), openai={"base_url": "http://127.0.0.1:9", "model": "m"}
+    )
+    body = OpenAIBackend(served).payload({"prompt": QUESTION}, None)
+    assert body["messages"][-1]["content"][-1]["text"] == rp.R1_VL_USER.replace(
+        "{question}", "Question: " + QUESTION
+    )
+
+
+def test_a_recipe_stop_string_ends_the_recorded_output():
+    from thinksafe.models.backends.base import record
+
+    spec = {"name": "m", "reasoning": "think", "recipe": {"stop": ["</answer>"], "source": None}}
+    rec = record(spec, {"id": "a"}, "<think>ok</think><answer>No.</answer> extra words", "length", 5, 9)
+    assert rec["raw"] == "<think>ok</think><answer>No."
+    assert (rec["finish_reason"], rec["truncated"], rec["answer"]) == ("stop", False, "No.")
+
+
+def test_a_recipe_prefix_opens_the_thought_for_the_parser():
+    from thinksafe.models.backends.base import record
+
+    spec = {"name": "m", "reasoning": "think", "recipe": {"prefix": "<think>\n", "source": None}}
+    rec = record(spec, {"id": "a"}, "The user asks for a weapon.\n</think>\n\nI can't help.", "stop", 5, 9)
+    assert (rec["thought"], rec["answer"]) == ("The user asks for a weapon.", "I can't help.")

@@ -48,6 +48,8 @@ UPSTREAM_SHA256 = {
     "R1_VL_USER": "76658237c9b8c7bdc2403685b80bd5478ff9993b23527795c8f3296246613869",
     # UCSC-VLAA/VLAA-Thinking@a2c96787 inference.py, the system message's content
     "VLAA_THINKER_SYSTEM": "8618008dd78febd5c56f8069785947434cb5fd5dcd69bad7f92611f3fdc26ada",
+    # mbzuai-oryx/LlamaV-o1@4dbd692d eval/llamav-o1.py: the first turn's suffix and the three follow-ups
+    "LLAMAV_O1": "f202aa9e16e497512fe880bb6fc99380757841c5a49b873664ccf071f3f76728",
     # ModalMinds/MM-EUREKA@bccddd78 eval/mathvista/evaluate_mathvista.py SYSTEM_PROMPT
     "MM_EUREKA_SYSTEM": "7cfc6541c2c8a7cbfc69d71aa88a60f4469d25ce97bfe8f5d710d3309561b31a",
 }
@@ -55,7 +57,12 @@ UPSTREAM_SHA256 = {
 
 @pytest.mark.parametrize("name", sorted(UPSTREAM_SHA256))
 def test_prompt_texts_are_the_upstream_texts(name):
-    assert hashlib.sha256(getattr(rp, name).encode()).hexdigest() == UPSTREAM_SHA256[name]
+    text = (
+        getattr(rp, name)
+        if name != "LLAMAV_O1"
+        else "\n".join([rp.LLAMAV_O1_USER.replace("{question}", ""), *rp.LLAMAV_O1_TURNS])
+    )
+    assert hashlib.sha256(text.encode()).hexdigest() == UPSTREAM_SHA256[name]
 
 
 # --- recipe → the exact prompt text, per registry model (image item) ---------------------------------
@@ -97,7 +104,7 @@ GOLDEN = {
     ),
     "llama-3.2-11b-vision-instruct": LLAMA_USER + QUESTION + LLAMA_ASSISTANT,
     "llava-cot-11b": LLAMA_USER + QUESTION + LLAMA_ASSISTANT,
-    "llamav-o1-11b": LLAMA_USER + QUESTION + LLAMA_ASSISTANT,
+    "llamav-o1-11b": LLAMA_USER + rp.LLAMAV_O1_USER.replace("{question}", QUESTION) + LLAMA_ASSISTANT,
     "mulberry-llama-11b": LLAMA_USER + rp.MULBERRY_USER.replace("{question}", QUESTION) + LLAMA_ASSISTANT,
     "kimi-vl-a3b-instruct": KIMI_USER + QUESTION + KIMI_ASSISTANT,
     "kimi-vl-a3b-thinking": KIMI_USER + QUESTION + KIMI_ASSISTANT,
@@ -224,9 +231,22 @@ def test_legacy_keys_beside_a_recipe_are_an_error():
         recipe_of(spec)
 
 
-def test_llamav_o1_deviation_shows_in_its_provenance():
-    line = provenance(config.resolve_model(CONFIG, "llamav-o1-11b"))
-    assert "DEVIATION" in line and "four turns" in line
+def test_llamav_o1_is_asked_in_four_turns_as_its_authors_do(tokenizer):
+    spec = spec_of("llamav-o1-11b")
+    r = recipe_of(spec)
+    assert r.tags == ("SUMMARY", "CAPTION", "REASONING", "CONCLUSION") and len(r.turns) == 3
+    history = [("I will count the objects.", r.turns[0]), ("Three red cubes.", r.turns[1])]
+    third = prompt_text(spec, tokenizer, QUESTION, has_image=True, history=history)
+    assert third == (
+        GOLDEN["llamav-o1-11b"]
+        + "I will count the objects.<|eot_id|><|start_header_id|>user<|end_header_id|>\n\n"
+        + "Provide a detailed description of the image, particularly emphasizing the aspects related to the "
+        "question."
+        + LLAMA_ASSISTANT
+        + "Three red cubes.<|eot_id|><|start_header_id|>user<|end_header_id|>\n\n"
+        + "Provide a chain-of-thought, logical explanation of the problem. This should outline step-by-step "
+        "reasoning." + LLAMA_ASSISTANT
+    )
 
 
 # --- the recipe reaches every backend ----------------------------------------------------------------
@@ -261,3 +281,41 @@ def test_a_recipe_prefix_opens_the_thought_for_the_parser():
     spec = {"name": "m", "reasoning": "think", "recipe": {"prefix": "<think>\n", "source": None}}
     rec = record(spec, {"id": "a"}, "The user asks for a weapon.\n</think>\n\nI can't help.", "stop", 5, 9)
     assert (rec["thought"], rec["answer"]) == ("The user asks for a weapon.", "I can't help.")
+
+
+def test_a_dialogue_recipe_runs_turn_by_turn_on_the_hf_backend(tiny_model_dir, tmp_path):
+    """The tiny Qwen2.5-VL asked LlamaV-o1's four turns: one record per item, every turn's output under
+    its stage tag, the conclusion as the answer, tokens summed over the turns."""
+    from PIL import Image
+
+    from thinksafe.models.backends import get_backend
+
+    Image.new("RGB", (112, 112), "red").save(tmp_path / "red.png")
+    items = [
+        {"id": "a", "prompt": "What is in the picture?", "image": str(tmp_path / "red.png")},
+        {"id": "b", "prompt": "Is this safe?", "image": None},
+        {"id": "c", "prompt": "Missing image.", "image": str(tmp_path / "gone.png")},
+    ]
+    spec = {
+        "name": "tiny-o1", "path": str(tiny_model_dir), "family": "qwen2_5_vl", "revision": "local",
+        "reasoning": "llava_cot", "backend": "hf",
+        "recipe": {"user": "llamav-o1", "dialogue": "llamav-o1", "source": None},
+        "decoding": {"max_new_tokens": 6, "temperature": 0.0, "top_p": 1.0, "batch_size": 2},
+    }  # fmt: skip
+    single = dict(spec, recipe={"user": "llamav-o1", "source": None}, reasoning="none")
+    one_turn = {r["id"]: r for r in get_backend(single).generate(items)}
+    records = {r["id"]: r for r in get_backend(spec).generate(items)}
+    assert set(records) == {"a", "b", "c"} and records["c"]["error"]  # a missing image stays an error
+    for i in ("a", "b"):
+        rec = records[i]
+        assert [t for t in ("<SUMMARY>", "<CAPTION>", "<REASONING>", "<CONCLUSION>") if t in rec["raw"]] == [
+            "<SUMMARY>", "<CAPTION>", "<REASONING>", "<CONCLUSION>"
+        ]  # fmt: skip
+        # the first turn is exactly the single-turn answer to the same prompt
+        assert rec["raw"].startswith(f"<SUMMARY> {one_turn[i]['raw'].strip()} </SUMMARY>")
+        assert (
+            rec["thought"] is not None
+            and rec["answer"] == rec["raw"].split("<CONCLUSION>")[1].split("</CONCLUSION>")[0].strip()
+        )
+        assert rec["n_output_tokens"] > one_turn[i]["n_output_tokens"]
+        assert rec["n_prompt_tokens"] > 4 * one_turn[i]["n_prompt_tokens"]  # each turn re-reads the history

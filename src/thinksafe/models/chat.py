@@ -20,9 +20,12 @@ __all__ = ["THINK_PREFIX", "messages", "prompt_text", "template_of"]
 DATE_STRING = "26 Jul 2024"
 
 
-def messages(spec: dict, prompt: str, has_image: bool) -> list[dict]:
+Turn = tuple[str, str]  # (the model's answer, the next user request) in a recipe's dialogue
+
+
+def messages(spec: dict, prompt: str, has_image: bool, history: list[Turn] | None = None) -> list[dict]:
     """Chat messages after the entry's recipe: its system turn (if any), then one user turn holding the
-    wrapped prompt and the image, in the recipe's order."""
+    wrapped prompt and the image, in the recipe's order; then any earlier turns of a dialogue."""
     recipe = recipe_of(spec)
     out: list[dict] = []
     if recipe.system:
@@ -32,6 +35,9 @@ def messages(spec: dict, prompt: str, has_image: bool) -> list[dict]:
     image = [{"type": "image"}] if has_image else []
     content = [*image, text] if recipe.image == "first" else [text, *image]
     out.append({"role": "user", "content": content})
+    for answer, request in history or ():
+        out.append({"role": "assistant", "content": [{"type": "text", "text": answer}]})
+        out.append({"role": "user", "content": [{"type": "text", "text": request}]})
     return out
 
 
@@ -47,9 +53,12 @@ def template_of(spec: dict, processor: Any) -> str:
     return template
 
 
-def prompt_text(spec: dict, processor: Any, prompt: str, has_image: bool) -> str:
+def prompt_text(
+    spec: dict, processor: Any, prompt: str, has_image: bool, history: list[Turn] | None = None
+) -> str:
     """Recipe system turn + chat template + generation prompt + the recipe's generation prefix.
 
+    `history` holds a dialogue's earlier turns (recipes with `dialogue`, asked turn by turn).
     The image appears as the template's placeholder (for Qwen-VL `<|vision_start|><|image_pad|>
     <|vision_end|>`); the processor expands it to the image's tokens when it encodes the text.
     """
@@ -58,7 +67,7 @@ def prompt_text(spec: dict, processor: Any, prompt: str, has_image: bool) -> str
     tokenizer = getattr(processor, "tokenizer", processor)
     try:
         text = tokenizer.apply_chat_template(
-            messages(spec, prompt, has_image),
+            messages(spec, prompt, has_image, history),
             chat_template=template_of(spec, processor),
             tokenize=False,
             add_generation_prompt=True,

@@ -108,3 +108,25 @@ USER: dict[str, str] = {
 # jingyi0000/R1-VL eval/qwen2_vl/model.py, _prepare_content(): the question gets this prefix unless it
 # already contains it.
 R1_VL_QUESTION_PREFIX = "Question: "
+
+# mbzuai-oryx/LlamaV-o1@4dbd692d17394c3d1ff044b9f8ba167dd0614b06 eval/llamav-o1.py, generate_inner(): the
+# model is asked in four turns. The first appends this to the question (with the image)...
+LLAMAV_O1_USER = (
+    "{question}\nSummarize how you will approach the problem and explain the steps you will take to reach "
+    "the answer."
+)
+USER["llamav-o1"] = LLAMAV_O1_USER
+
+# ...then each answer is followed by the next stage's request (caption_prompt, reasoning_prompt,
+# conclusion_prompt). Each turn's output is one stage of LLaVA-CoT's format, so the record joins them
+# inside these tags and `llava_cot` splits it.
+LLAMAV_O1_TURNS = (
+    "Provide a detailed description of the image, particularly emphasizing the aspects related to the "
+    "question.",
+    "Provide a chain-of-thought, logical explanation of the problem. This should outline step-by-step "
+    "reasoning.",
+    "State the final answer in a clear and direct format. It must match the correct answer exactly.",
+)
+DIALOGUES: dict[str, dict] = {
+    "llamav-o1": {"turns": LLAMAV_O1_TURNS, "tags": ("SUMMARY", "CAPTION", "REASONING", "CONCLUSION")},
+}

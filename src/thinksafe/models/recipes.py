@@ -28,6 +28,8 @@ class Recipe:
     stop: tuple[str, ...]  # output is cut at the first of these (kept out of `raw`)
     source: str | None  # the authors' inference code or model card; None: they give none
     note: str | None = None
+    turns: tuple[str, ...] = ()  # a dialogue's follow-up user turns, asked after each answer
+    tags: tuple[str, ...] = ()  # the stage tag each turn's answer is kept under in `raw`
 
 
 def _where(spec: Mapping, key: str) -> str:
@@ -62,6 +64,11 @@ def recipe_of(spec: Mapping) -> Recipe:
             )
     system = data.get("system")
     user_name = data.get("user") or "plain"
+    dialogue = data.get("dialogue")
+    if dialogue and dialogue not in recipe_prompts.DIALOGUES:
+        known = ", ".join(recipe_prompts.DIALOGUES)
+        raise ThinksafeError(f"{_where(spec, 'dialogue')}: unknown dialogue {dialogue!r} (known: {known})")
+    turns = recipe_prompts.DIALOGUES[dialogue] if dialogue else {"turns": (), "tags": ()}
     return Recipe(
         system=_lookup(recipe_prompts.SYSTEM, system, spec, "system") if system else None,
         user=_lookup(recipe_prompts.USER, user_name, spec, "user"),
@@ -71,6 +78,8 @@ def recipe_of(spec: Mapping) -> Recipe:
         stop=tuple(data.get("stop") or ()),
         source=data.get("source"),
         note=data.get("note"),
+        turns=tuple(turns["turns"]),
+        tags=tuple(turns["tags"]),
     )
 
 

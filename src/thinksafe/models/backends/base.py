@@ -119,7 +119,15 @@ class Backend:
                 prepared.append((item, load_image(item)))
             except ImageError as e:
                 done(error_record(self.spec, item, str(e)))
-        if prepared:
+        recipe = recipe_of(self.spec)
+        if prepared and recipe.turns:  # the authors ask turn by turn (a recipe's dialogue)
+            from thinksafe.models.dialogue import run_dialogue
+
+            def final(item: dict, raw: str, finish: str, n_prompt: int, n_output: int) -> dict:
+                return record(self.spec, item, raw, finish, n_prompt, n_output)
+
+            run_dialogue(recipe, prepared, self._run, done, final)
+        elif prepared:
             self._run(prepared, done)
         return out
 

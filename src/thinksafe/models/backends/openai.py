@@ -108,6 +108,8 @@ class OpenAIBackend(Backend):
         )
         content = [*image_part, text] if recipe.image == "first" else [text, *image_part]
         messages.append({"role": "user", "content": content})
+        for answer, request in item.get("history") or ():  # a recipe's dialogue, asked turn by turn
+            messages += [{"role": "assistant", "content": answer}, {"role": "user", "content": request}]
         d = self.decoding
         body = {"model": self.model, "messages": messages, "max_tokens": int(d["max_new_tokens"]),
                 "temperature": float(d["temperature"]), "top_p": float(d["top_p"])}  # fmt: skip

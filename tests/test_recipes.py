@@ -319,3 +319,17 @@ def test_a_dialogue_recipe_runs_turn_by_turn_on_the_hf_backend(tiny_model_dir, t
         )
         assert rec["n_output_tokens"] > one_turn[i]["n_output_tokens"]
         assert rec["n_prompt_tokens"] > 4 * one_turn[i]["n_prompt_tokens"]  # each turn re-reads the history
+
+
+def test_the_report_provenance_shows_each_models_recipe(tmp_path):
+    from thinksafe import io
+    from thinksafe.report.provenance import generation_meta
+
+    for name in ("r1-vl-7b", "qwen2-vl-7b-instruct"):
+        meta = {"model_revision": "main", "recipe": provenance(config.resolve_model(CONFIG, name))}
+        io.write_json(tmp_path / "results" / "generations" / name / "figstep" / "00.meta.json", meta)
+    models = ["r1-vl-7b", "qwen2-vl-7b-instruct"]
+    spec = {"models": models, "benchmarks": ["figstep"], "shards": {m: {"figstep": ["00"]} for m in models}}
+    rows = {r["model"]: r["recipe"] for r in generation_meta(spec, tmp_path)}
+    assert rows["r1-vl-7b"].startswith("authors' recipe: jingyi0000/R1-VL@679be5cf eval/qwen2_vl/model.py")
+    assert rows["qwen2-vl-7b-instruct"].endswith("the run's default applies)")

@@ -48,15 +48,16 @@ SYSTEM: dict[str, str] = {
 }
 
 # HJYao00/Mulberry@a49cab584a2120fd30107954bb32d717b154c98f infer.py, PROMPT (both mllama_infer and
-# qwen_infer format it with the question).
-MULBERRY_USER = (
+# qwen_infer format it with the question), and jingyi0000/R1-VL@679be5cf0d04d852f0eb3856e6a9b36dbf1c0558
+# eval/qwen2_vl/model.py, REASONING_PROMPT: the two share their opening and their section list and
+# differ in the "Finally" line (R1-VL's leaves its quote unclosed and drops the last three sentences).
+_STEPS_OPENING = (
     "Generate an image description based on the question.\n"
     "Then, provide a rationale to analyze the question.\n"
     "Next, generate a step-by-step reasoning process to solve the problem. Ensure the steps are "
     "logical and concise.\n"
-    "Finally, provide a concise summary of the final answer in the following format: 'The final "
-    "answer is: xxx'. If the question is multiple-choice, provide the options along with their "
-    "content. If it is free-form, directly present the final result. Do not provide any explanation.\n"
+)
+_STEPS_SECTIONS = (
     "\n"
     "Format your response with the following sections, separated by ###:\n"
     "### Image Description:\n"
@@ -69,27 +70,17 @@ MULBERRY_USER = (
     "\n"
     "{question}"
 )
-
-# jingyi0000/R1-VL@679be5cf0d04d852f0eb3856e6a9b36dbf1c0558 eval/qwen2_vl/model.py, REASONING_PROMPT.
-# Note its unclosed quote after "xxx." and the shorter final instruction: it differs from Mulberry's.
+MULBERRY_USER = (
+    _STEPS_OPENING
+    + "Finally, provide a concise summary of the final answer in the following format: 'The final "
+    "answer is: xxx'. If the question is multiple-choice, provide the options along with their "
+    "content. If it is free-form, directly present the final result. Do not provide any explanation.\n"
+    + _STEPS_SECTIONS
+)
 R1_VL_USER = (
-    "Generate an image description based on the question.\n"
-    "Then, provide a rationale to analyze the question.\n"
-    "Next, generate a step-by-step reasoning process to solve the problem. Ensure the steps are "
-    "logical and concise.\n"
-    "Finally, provide a concise summary of the final answer in the following format: 'The final "
-    "answer is: xxx.\n"
-    "\n"
-    "Format your response with the following sections, separated by ###:\n"
-    "### Image Description:\n"
-    "### Rationales:\n"
-    "### Let's think step by step.\n"
-    "### Step 1:\n"
-    "### Step 2:\n"
-    "...\n"
-    "### The final answer is: \n"
-    "\n"
-    "{question}"
+    _STEPS_OPENING
+    + "Finally, provide a concise summary of the final answer in the following format: 'The final "
+    "answer is: xxx.\n" + _STEPS_SECTIONS
 )
 
 # RUCAIBox/Virgo@2f0c9aee5293399e950aa47857f66b42ee10533a README.md, "Quick Start": the instruction

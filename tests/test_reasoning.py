@@ -130,8 +130,11 @@ def test_kimi_thinking():
     [
         (QVQ, "8pm is outside that window.", "\\[ \\boxed{\\text{Yes, entry is allowed at 8pm.}} \\]"),
         (MULBERRY, "right is lowest.", "A"),
-        (LLAMAV_O1, "This is unsafe.", "I won't explain how to extract powder from fireworks; it can "
-         "explode and injure you."),
+        (
+            LLAMAV_O1,
+            "This is unsafe.",
+            "I won't explain how to extract powder from fireworks; it can explode and injure you.",
+        ),
     ],
 )
 def test_final_marker_models(raw, thought_end, answer):
@@ -155,3 +158,151 @@ def test_none_keeps_everything_as_the_answer():
 def test_unknown_format_is_an_error():
     with pytest.raises(ThinksafeError, match="unknown format 'cot'"):
         split("cot", "text")
+
+
+# --- real outputs, quoted from the models' repositories ----------------------------------------------
+
+# PKU-YuanGroup/LLaVA-CoT@081cc3fe README.md, "Reasoning Problems", the LLaVA-CoT row (the README's HTML
+# colouring and <br> line breaks removed; the tags and words are the model's).
+LLAVA_COT_README = (
+    "<SUMMARY> I will examine the image to identify and count all the objects, focusing on the tiny shiny "
+    "balls and purple objects. Then, I will subtract these objects from the total count and determine the "
+    "number of remaining objects. </SUMMARY>\n<CAPTION> The image shows various 3D geometric shapes on a "
+    "flat surface, including spheres, cubes, and cylinders in different colors. Notably, there are small "
+    "shiny green spheres and a purple cylinder. </CAPTION>\n<REASONING> First, I will count all the objects "
+    "in the image: there are 10 objects in total. Next, I will identify and subtract the tiny shiny balls. "
+    "There is one small shiny green sphere. Then, I will identify and subtract the purple objects. There is "
+    "one purple cylinder. By subtracting the two objects (the shiny ball and the purple cylinder) from the "
+    "total, I find that 8 objects remain. </REASONING>\n<CONCLUSION> **B** </CONCLUSION>"
+)
+
+# HJYao00/Mulberry@a49cab58 comcts/README.md, the first "response" of the CoMCTS example: Mulberry's
+# output format, which R1-VL (trained on Mulberry-260k) follows too.
+MULBERRY_COMCTS = (
+    "### Image Description:\nThe image shows two pairs of parallel lines: lines a and b are parallel, and "
+    "lines c and d are parallel. These lines intersect to form a grid-like structure. There are sixteen "
+    "numbered angles created at the intersections. Angles 1 to 8 are associated with lines a and b, while "
+    "angles 9 to 16 are associated with lines c and d. The image specifically indicates that the measure of "
+    "angle 4 is 57 degrees.\n\n### Rationales:\nThe question is asking us to find the measure of angle 5, "
+    "given that lines a and b are parallel, and lines c and d are parallel, and the measure of angle 4 is 57 "
+    "degrees. Since the lines are parallel, we can use the properties of parallel lines and angles to "
+    "determine the measure of angle 5. By identifying the type of angles involved (such as corresponding, "
+    "alternate interior, or exterior angles), we can calculate the desired angle.\n\n### Let's think step "
+    "by step.\n### Step 1:\nIdentify the relationship between angles 4 and 5. Since lines a and b are "
+    "parallel, and c is a transversal intersecting these lines, angle 4 and angle 5 are consecutive interior "
+    "angles.\n\n### Step 2:\nUse the consecutive interior angles theorem. For two parallel lines cut by a "
+    "transversal, the sum of consecutive interior angles is 180 degrees. Therefore, m∠4 + m∠5 = 180°.\n\n"
+    "### Step 3:\nSubstitute the given value for m∠4 into the equation from Step 2. We have m∠4 = 57°.\n\n"
+    "### Step 4:\nCalculate m∠5 using the equation m∠4 + m∠5 = 180°. Substitute 57 for m∠4 and solve for "
+    "m∠5: 57° + m∠5 = 180°.\n\n### Step 5:\nSubtract 57° from both sides to find m∠5: m∠5 = 180° - 57°.\n\n"
+    "### Step 6:\nCalculate the final value: m∠5 = 123°.\n\n### The final answer is: C"
+)
+
+# Kimi-VL-A3B-Thinking-2506 (the registry model's successor, same markers) answering "describe the
+# image" with max_tokens=200, as printed in a public mlx-vlm model-check report (code-search index
+# file 54730064520; the report's 80-column line wraps undone). The thought closed; the answer was cut.
+KIMI_REPORT = (
+    "◁think▷So, let's describe the image. First, observe the key elements: industrial buildings, large "
+    "cylindrical silos, a street scene with a gate, people, vehicles, and signage. The sky is clear and "
+    "blue.\n\nStart by identifying the main components. The image shows an industrial area with tall "
+    'metallic silos, likely part of a brewery (since "Burton Brew" is visible on a sign). There\'s a gated '
+    "entrance with stone pillars, a road with a car, pedestrians, trees, and buildings. The scene is bright, "
+    "sunny with clear skies.\n\nNow, structure the description: mention the setting (urban/industrial), "
+    "structures (silos, buildings, gate, road), elements like the gate, people, vehicles, signage, and the "
+    "overall atmosphere (bright, sunny day).\n\nMake sure to be concise. Let's put it all together."
+    "◁/think▷The image depicts an industrial area on a sunny day with clear blue skies. Prominently"
+)
+
+# The R1 format as the authors spell it out to their models (no output text is published as text):
+# ModalMinds/MM-EUREKA@bccddd78 eval/mathvista/evaluate_mathvista.py SYSTEM_PROMPT, and
+# UCSC-VLAA/VLAA-Thinking@a2c96787 inference.py (also Fancy-MLLM/R1-Onevision VLM-R1 grpo_jsonl.py).
+MM_EUREKA_EXAMPLE = (
+    "<think> Since $1+1=2$, so the answer is $2$. </think><answer> The answer is $\\boxed{2}$ </answer>"
+)
+VLAA_EXAMPLE = "<think> reasoning process here </think> <answer> answer here </answer>"
+
+# STILL-format output (the markers Virgo's evaluation splits on, RUCAIBox/Virgo@2f0c9aee
+# evaluation/MathVerse/evaluation/extract_answer_s1_mp.py), as the start of a STILL-style response in the
+# NovaSky-AI/Sky-T1_data_17k dataset viewer (page 157): a thought that is still open where it stops.
+STILL_OPEN = (
+    "<|begin_of_thought|>\n\nSo I have these two lines, and I need to find where they intersect. The first "
+    "line is given by the equation \\( y = -4x \\), and the second one is \\( y - 2 = 12x \\). To find the "
+    "intersection point, I need to find the values of \\( x \\) and \\( y \\) that satisfy both equations "
+    "at the same time."
+)
+
+
+def test_llava_cot_readme_output():
+    s = split("llava_cot", LLAVA_COT_README)
+    assert s.thought.startswith("I will examine the image to identify and count all the objects")
+    assert s.thought.endswith("I find that 8 objects remain.")
+    assert "a purple cylinder." in s.thought  # the caption is part of the thought
+    assert s.answer == "**B**" and not s.thought_truncated
+
+
+def test_mulberry_and_r1_vl_output():
+    s = split("mulberry", MULBERRY_COMCTS)
+    assert s.thought.startswith("### Image Description:\nThe image shows two pairs of parallel lines")
+    assert s.thought.endswith("### Step 6:\nCalculate the final value: m∠5 = 123°.")
+    assert s.answer == "C"
+    # R1-VL's own evaluation splits on the line without its heading marks: same split.
+    assert split("mulberry", MULBERRY_COMCTS.replace("### The final", "The final")).answer == "C"
+
+
+def test_mulberry_cut_off_before_the_final_line():
+    cut = MULBERRY_COMCTS.split("### Step 4:")[0]
+    s = split("mulberry", cut, hit_limit=True)
+    assert s == Split(cut.strip(), "", thought_truncated=True)
+    # A finished output without the final line (a plain refusal) is all answer, as Mulberry's code reads it.
+    assert split("mulberry", "I can't help with that.") == Split(None, "I can't help with that.")
+
+
+def test_kimi_thinking_output_cut_after_its_thought():
+    s = split("kimi", KIMI_REPORT, hit_limit=True)
+    assert s.thought.startswith("So, let's describe the image.")
+    assert s.thought.endswith("Let's put it all together.")
+    assert (
+        s.answer == "The image depicts an industrial area on a sunny day with clear blue skies. Prominently"
+    )
+    assert not s.thought_truncated  # the thought closed; the record is `truncated` by the limit itself
+    cut_inside = KIMI_REPORT.split("Now, structure")[0]
+    assert split("kimi", cut_inside, hit_limit=True).thought_truncated
+
+
+@pytest.mark.parametrize(
+    "raw, thought, answer",
+    [
+        (MM_EUREKA_EXAMPLE, "Since $1+1=2$, so the answer is $2$.", "The answer is $\\boxed{2}$"),
+        (VLAA_EXAMPLE, "reasoning process here", "answer here"),
+    ],
+)
+def test_think_answer_format_as_the_authors_spell_it(raw, thought, answer):
+    assert split("think", raw) == Split(thought, answer)
+
+
+def test_think_cut_inside_the_answer_tag_keeps_the_partial_answer():
+    s = split("think", "<think> Since $1+1=2$ </think><answer> The answer is", hit_limit=True)
+    assert s == Split("Since $1+1=2$", "The answer is")
+
+
+def test_still_solution_is_the_answer():
+    thought = STILL_OPEN.removeprefix("<|begin_of_thought|>").strip()
+    raw = STILL_OPEN + "\n\n<|end_of_thought|>\n\n<|begin_of_solution|>\n\n(-1/8, 1/2)\n\n<|end_of_solution|>"
+    assert split("still", raw) == Split(thought, "(-1/8, 1/2)")
+
+
+def test_still_thought_cut_off_by_the_token_limit():
+    s = split("still", STILL_OPEN, hit_limit=True)
+    assert s.thought_truncated and s.answer == ""
+    assert s.thought.endswith("satisfy both equations at the same time.")
+
+
+def test_every_registry_format_has_a_parser():
+    from pathlib import Path
+
+    from thinksafe import config
+    from thinksafe.models.reasoning import parser
+
+    cfg = config.load(Path(__file__).resolve().parents[1] / "config.yaml")
+    for name, entry in cfg["models"].items():
+        assert callable(parser(entry["reasoning"])), name

@@ -289,7 +289,10 @@ def resolve_model(config: dict, name: str) -> dict:
     if TUNED_SEP not in name:
         if name not in config["models"]:
             raise ThinksafeError(f"config key models: unknown model '{name}'")
-        spec = merge(config.get("model_defaults", {}), config["models"][name])
+        entry = config["models"][name]
+        # the authors' decoding (recipe) sits between the run's defaults and the entry's own settings
+        recommended = {"decoding": (entry.get("recipe") or {}).get("decoding") or {}}
+        spec = merge(merge(config.get("model_defaults", {}), recommended), entry)
         spec["name"] = name
         spec.setdefault("trust_remote_code", False)
         return spec

@@ -19,6 +19,7 @@ from pathlib import Path
 from thinksafe.commands.specs import json_object
 from thinksafe.errors import ThinksafeError, located
 from thinksafe.io import PartialFile, read_jsonl, write_json, write_text
+from thinksafe.models import recipes
 from thinksafe.progress import Progress, summary
 from thinksafe.records import sha256_file, sha256_text
 
@@ -159,6 +160,7 @@ def run(args: argparse.Namespace) -> int:
         "path": spec.get("path"),
         "adapter": spec.get("adapter"),
         "reasoning": spec.get("reasoning", "none"),
+        "recipe": recipes.provenance(spec),
         "git_commit": git_commit(),
         "started": started,
         "ended": _now(),

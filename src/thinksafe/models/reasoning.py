@@ -6,8 +6,12 @@ Formats (the registry entry's `reasoning`):
 - `llava_cot`: LLaVA-CoT's stages `<SUMMARY> <CAPTION> <REASONING>` (the thought) and `<CONCLUSION>`
   (the answer).
 - `kimi`: Kimi-VL-Thinking's `◁think▷…◁/think▷` then the answer.
-- `final_marker`: free-form reasoning closed by a marker such as "Final answer:", "**Final Answer**"
-  or "### The final answer is:" (QVQ, Virgo, Mulberry, LlamaV-o1).
+- `still`: Virgo's STILL-style markers, `<|begin_of_thought|>…<|end_of_thought|>` then
+  `<|begin_of_solution|>…<|end_of_solution|>` (the answer is the solution's content).
+- `mulberry`: Mulberry's sections (`### Image Description:`, `### Rationales:`, `### Step n:`) closed by
+  `### The final answer is:` (Mulberry, R1-VL); everything before the marker is the thought.
+- `final_marker`: free-form reasoning closed by a marker such as "Final answer:" or "**Final Answer**"
+  (QVQ, LlamaV-o1).
 - `none`: no thought; the whole output is the answer.
 
 The caller keeps the raw text; `split` only reads it. A thought that was opened but never closed was cut
@@ -58,6 +62,34 @@ def split_kimi(raw: str, opened: bool = False, hit_limit: bool = False) -> Split
     return _tagged(raw, "◁think▷", "◁/think▷", opened)
 
 
+# RUCAIBox/Virgo evaluation/MathVerse/evaluation/extract_answer_s1_mp.py takes the answer as
+# `split("<|begin_of_solution|>")[-1].split("<|end_of_solution|>")[0]`.
+_SOLUTION = re.compile(r"<\|begin_of_solution\|>(.*?)(?:<\|end_of_solution\|>|$)", re.S)
+
+
+def split_still(raw: str, opened: bool = False, hit_limit: bool = False) -> Split:
+    s = _tagged(raw, "<|begin_of_thought|>", "<|end_of_thought|>", opened)
+    m = _SOLUTION.search(s.answer)
+    if m:
+        return Split(s.thought, m.group(1).strip(), s.thought_truncated)
+    return s
+
+
+# HJYao00/Mulberry infer.py splits on '### The final answer is:'; jingyi0000/R1-VL
+# eval/qwen2_vl/model.py on 'The final answer is:' (the same line, without its heading marks).
+_MULBERRY_FINAL = re.compile(r"(?:#{1,6}[ \t]*)?The final answer is:", re.I)
+
+
+def split_mulberry(raw: str, opened: bool = False, hit_limit: bool = False) -> Split:
+    matches = list(_MULBERRY_FINAL.finditer(raw))
+    if matches:
+        last = matches[-1]
+        return Split(raw[: last.start()].strip() or None, raw[last.end() :].strip())
+    if hit_limit:  # cut off before the final line: all of it is unfinished reasoning
+        return Split(raw.strip(), "", thought_truncated=True)
+    return Split(None, raw.strip())  # finished without the final line (a refusal, say): all answer
+
+
 _STAGES = ("SUMMARY", "CAPTION", "REASONING")
 _STAGE = re.compile(r"<(SUMMARY|CAPTION|REASONING|CONCLUSION)>(.*?)(</\1>|$)", re.S)
 
@@ -100,17 +132,29 @@ PARSERS: dict[str, Callable[..., Split]] = {
     "think": split_think,
     "llava_cot": split_llava_cot,
     "kimi": split_kimi,
+    "still": split_still,
+    "mulberry": split_mulberry,
     "final_marker": split_final_marker,
     "none": split_none,
 }
 
 
+# The tag that opens a thought, for formats whose prompt may end with it (a recipe's generation prefix).
+OPEN_TAGS = {"think": "<think>", "kimi": "◁think▷", "still": "<|begin_of_thought|>"}
+
+
+def parser(fmt: str) -> Callable[..., Split]:
+    """The parser of reasoning format `fmt`; an unknown format is an error naming the config key."""
+    if fmt not in PARSERS:
+        raise ThinksafeError(f"config key reasoning: unknown format {fmt!r} (known: {', '.join(PARSERS)})")
+    return PARSERS[fmt]
+
+
 def split(fmt: str, raw: str, *, opened: bool = False, hit_limit: bool = False) -> Split:
     """Thought and answer of `raw` in format `fmt`.
 
-    `opened`: the prompt already ended with the thought's open tag (registry `think_prefix`), so the
-    output starts inside the thought. `hit_limit`: generation stopped at max_new_tokens.
+    `opened`: the prompt already ended with the thought's open tag (a recipe prefix ending in
+    OPEN_TAGS[fmt]), so the output starts inside the thought. `hit_limit`: generation stopped at
+    max_new_tokens.
     """
-    if fmt not in PARSERS:
-        raise ThinksafeError(f"config key reasoning: unknown format {fmt!r} (known: {', '.join(PARSERS)})")
-    return PARSERS[fmt](raw, opened=opened, hit_limit=hit_limit)
+    return parser(fmt)(raw, opened=opened, hit_limit=hit_limit)

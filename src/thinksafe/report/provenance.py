@@ -110,6 +110,7 @@ def generation_meta(spec: dict, root: Path) -> list[dict]:
                 "backend": ", ".join(sorted({str(m.get("backend")) for m in metas if m.get("backend")}))
                 or "—",
                 "decoding": "; ".join(_distinct(metas, "decoding")) or "—",
+                "recipe": "; ".join(sorted({str(m["recipe"]) for m in metas if m.get("recipe")})) or "—",
                 "seeds": ", ".join(sorted({str(m.get("seed")) for m in metas})) or "—",
                 "git commit": ", ".join(
                     sorted({str(m.get("git_commit"))[:12] for m in metas if m.get("git_commit")})

@@ -222,7 +222,7 @@ def finetune(model_spec: dict, train_spec: dict, sft: Path, work: Path, out: Pat
             "seconds": round(seconds, 1),
             "train_seconds": round(train_seconds, 1),
             "chat_template_spec": {
-                k: spec.get(k) for k in ("family", "system_prompt", "think_prefix", "chat_template")
+                k: spec.get(k) for k in ("family", "system_prompt", "think_prefix", "chat_template", "recipe")
             },
         }
         write_outputs(trainer.model, lm, model_spec, train, history, hparams, out)

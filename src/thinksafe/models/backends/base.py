@@ -8,6 +8,7 @@ from pathlib import Path
 from typing import Any
 
 from thinksafe.models.reasoning import split
+from thinksafe.models.recipes import cut_at_stop, opens_thought, recipe_of
 from thinksafe.records import Generation
 
 OnDone = Callable[[dict], None]
@@ -87,8 +88,11 @@ def record(
     `truncated` is true when the output hit the token limit or its thought was cut off (by the limit,
     or by a thought budget: `thought_cut`).
     """
+    raw, stopped = cut_at_stop(raw, recipe_of(spec).stop)
+    if stopped:  # a recipe's stop string ends the output wherever the backend stopped
+        finish_reason = "stop"
     hit_limit = finish_reason == "length"
-    opened = bool(spec.get("think_prefix")) if opened is None else opened
+    opened = opens_thought(spec) if opened is None else opened
     s = split(spec.get("reasoning", "none"), raw, opened=opened, hit_limit=hit_limit)
     return Generation(
         id=item["id"],
@@ -138,7 +142,15 @@ class Backend:
                 prepared.append((item, load_image(item)))
             except ImageError as e:
                 done(error_record(self.spec, item, str(e)))
-        if prepared:
+        recipe = recipe_of(self.spec)
+        if prepared and recipe.turns:  # the authors ask turn by turn (a recipe's dialogue)
+            from thinksafe.models.dialogue import run_dialogue
+
+            def final(item: dict, raw: str, finish: str, n_prompt: int, n_output: int) -> dict:
+                return record(self.spec, item, raw, finish, n_prompt, n_output)
+
+            run_dialogue(recipe, prepared, self._run, done, final)
+        elif prepared:
             self._run(prepared, done)
         return out
 

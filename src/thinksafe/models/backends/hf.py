@@ -90,7 +90,10 @@ class HFBackend(Backend):
 
     def _texts(self, prepared: list[tuple[dict, Any]]) -> list[str]:
         proc = self.lm.processor
-        return [prompt_text(self.spec, proc, item["prompt"], image is not None) for item, image in prepared]
+        return [
+            prompt_text(self.spec, proc, item["prompt"], image is not None, item.get("history"))
+            for item, image in prepared
+        ]
 
     def _encode(self, texts: list[str], images: list[Any]):
         proc = self.lm.processor

@@ -17,6 +17,7 @@ from typing import Any
 
 from thinksafe.models.api_client import ChatClient, Reply
 from thinksafe.models.backends.base import Backend, OnDone, error_record, record, versions
+from thinksafe.models.recipes import recipe_of, user_text
 
 
 def data_url(image) -> str:
@@ -39,14 +40,18 @@ class OpenAIBackend(Backend):
         self.client = ChatClient(spec.get("openai") or {}, where)
 
     def payload(self, item: dict, image) -> dict:
+        recipe = recipe_of(self.spec)  # the same system turn and user wrapper as the local backends
         messages: list[dict] = []
-        if self.spec.get("system_prompt"):
-            messages.append({"role": "system", "content": self.spec["system_prompt"]})
-        content: list[dict] = []
-        if image is not None:
-            content.append({"type": "image_url", "image_url": {"url": data_url(image)}})
-        content.append({"type": "text", "text": item["prompt"]})
+        if recipe.system:
+            messages.append({"role": "system", "content": recipe.system})
+        text = {"type": "text", "text": user_text(recipe, item["prompt"])}
+        image_part = (
+            [{"type": "image_url", "image_url": {"url": data_url(image)}}] if image is not None else []
+        )
+        content = [*image_part, text] if recipe.image == "first" else [text, *image_part]
         messages.append({"role": "user", "content": content})
+        for answer, request in item.get("history") or ():  # a recipe's dialogue, asked turn by turn
+            messages += [{"role": "assistant", "content": answer}, {"role": "user", "content": request}]
         d = self.decoding
         body = {"model": self.client.model, "messages": messages, "max_tokens": int(d["max_new_tokens"]),
                 "temperature": float(d["temperature"]), "top_p": float(d["top_p"])}  # fmt: skip

@@ -82,7 +82,9 @@ class VLLMBackend(Backend):
         out = []
         for item, image in prepared:
             entry: dict[str, Any] = {
-                "prompt": prompt_text(self.spec, self.processor, item["prompt"], image is not None)
+                "prompt": prompt_text(
+                    self.spec, self.processor, item["prompt"], image is not None, item.get("history")
+                )
             }
             if image is not None:
                 entry["multi_modal_data"] = {"image": image}

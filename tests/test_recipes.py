@@ -329,7 +329,8 @@ def test_the_report_provenance_shows_each_models_recipe(tmp_path):
         meta = {"model_revision": "main", "recipe": provenance(config.resolve_model(CONFIG, name))}
         io.write_json(tmp_path / "results" / "generations" / name / "figstep" / "00.meta.json", meta)
     models = ["r1-vl-7b", "qwen2-vl-7b-instruct"]
-    spec = {"models": models, "benchmarks": ["figstep"], "shards": {m: {"figstep": ["00"]} for m in models}}
+    spec = {"models": {m: config.resolve_model(CONFIG, m) for m in models}, "benchmarks": ["figstep"],
+            "shards": {m: {"figstep": ["00"]} for m in models}}  # as aggregate_spec builds it
     rows = {r["model"]: r["recipe"] for r in generation_meta(spec, tmp_path)}
     assert rows["r1-vl-7b"].startswith("authors' recipe: jingyi0000/R1-VL@679be5cf eval/qwen2_vl/model.py")
     assert rows["qwen2-vl-7b-instruct"].endswith("the run's default applies)")

@@ -1,22 +1,34 @@
 """Whole-or-nothing outputs and resumable partial files.
 
 A declared output is written to a temporary sibling and renamed into place, so a reader (or Snakemake)
-never sees half of it. Long jobs append finished records to an undeclared `.partial` file, fsync each
-line, and promote it at the end; a restarted job reads the ids already done and skips them.
+never sees half of it; files that belong together are staged in one folder and committed by one rename.
+Long jobs append finished records to an undeclared `.partial` file, fsync each line, and promote it at the
+end; a restarted job reads the ids already done and skips them.
+
+Every partial (a record log, or a folder of training checkpoints) is claimed with the fingerprint of
+what produces it: the spec and the identity of its input data. The fingerprint sits beside the partial in
+`<partial>.fingerprint`; a partial found under another fingerprint, or under none, is discarded with a log
+line before anything is resumed from it, so a resumed job never mixes in work done for another spec.
 """
 
 from __future__ import annotations
 
 import contextlib
+import ctypes
+import ctypes.util
+import hashlib
 import json
+import logging
 import os
 import shutil
 import tempfile
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from pathlib import Path
 from typing import Any
 
 from thinksafe.errors import located
+
+log = logging.getLogger("thinksafe")
 
 
 def _umask() -> int:
@@ -55,12 +67,73 @@ def atomic_dir(path: str | Path) -> Iterator[Path]:
     tmp.chmod(0o777 & ~_umask())
     try:
         yield tmp
-        if path.exists():
-            shutil.rmtree(path)
-        os.replace(tmp, path)
+        _swap_dir(tmp, path)
     finally:
         if tmp.exists():
             shutil.rmtree(tmp, ignore_errors=True)
+
+
+def _exchange(a: Path, b: Path) -> bool:
+    """Swap two paths in one step (Linux renameat2 RENAME_EXCHANGE); False where unsupported (NFS, macOS)."""
+    libc = ctypes.util.find_library("c")
+    fn = getattr(ctypes.CDLL(libc, use_errno=True), "renameat2", None) if libc else None
+    if fn is None:
+        return False
+    at_fdcwd, rename_exchange = -100, 2
+    return fn(at_fdcwd, os.fsencode(a), at_fdcwd, os.fsencode(b), rename_exchange) == 0
+
+
+def _swap_dir(new: Path, path: Path) -> None:
+    """Put folder `new` at `path`: exchanged in one step where the file system can, else the old folder
+    is renamed aside first (deleting it in place would leave half of it if the job were killed)."""
+    if not path.exists():
+        os.replace(new, path)
+        return
+    if _exchange(new, path):
+        shutil.rmtree(new)  # now the old folder
+        return
+    old = Path(tempfile.mkdtemp(prefix=f".{path.name}.", suffix=".old", dir=path.parent))
+    os.replace(path, old / path.name)
+    try:
+        os.replace(new, path)
+    except BaseException:
+        os.replace(old / path.name, path)  # put the old folder back: all old, never nothing
+        raise
+    finally:
+        shutil.rmtree(old, ignore_errors=True)
+
+
+def commit_files(folder: str | Path, texts: dict[str, str]) -> None:
+    """Write the files `texts` (name -> text) as one set: all new or, if anything fails, all old.
+
+    They are staged in a sibling folder, with any other file already in `folder` carried over by hard
+    link, and the staging folder replaces `folder` in one rename. A full disk or a kill while staging
+    leaves the old set in place.
+    """
+    folder = Path(folder)
+    with atomic_dir(folder) as tmp:
+        if folder.is_dir():
+            for entry in folder.iterdir():
+                if entry.name not in texts:
+                    _carry(entry, tmp / entry.name)
+        for name, text in texts.items():
+            (tmp / name).write_text(text, encoding="utf-8")
+
+
+def _carry(src: Path, dst: Path) -> None:
+    if src.is_dir() and not src.is_symlink():
+        shutil.copytree(src, dst, symlinks=True, copy_function=_link_or_copy)
+    elif src.is_symlink():
+        os.symlink(os.readlink(src), dst)
+    else:
+        _link_or_copy(src, dst)
+
+
+def _link_or_copy(src: str | Path, dst: str | Path) -> None:
+    try:
+        os.link(src, dst)
+    except OSError:
+        shutil.copy2(src, dst)
 
 
 def write_text(path: str | Path, text: str) -> None:
@@ -106,21 +179,77 @@ def read_json(path: str | Path) -> Any:
         raise located(path, "file not found") from None
 
 
+def fingerprint(*parts: Any) -> str:
+    """The sha256 of `parts` as canonical JSON: what a partial was produced by."""
+    text = json.dumps(parts, sort_keys=True, ensure_ascii=False, default=str)
+    return hashlib.sha256(text.encode("utf-8")).hexdigest()
+
+
+def fingerprint_path(partial: str | Path) -> Path:
+    partial = Path(partial)
+    return partial.with_name(partial.name + ".fingerprint")
+
+
+def claim(partial: str | Path, fp: str, what: str, parts: Callable[[], list[Path]] | None = None) -> bool:
+    """Make the partial at `partial` belong to fingerprint `fp`; True when there is one to resume.
+
+    `parts` lists the paths that make up the partial (default: `partial` itself, a file or a folder).
+    If any exists under another fingerprint, or with none recorded, all are removed, with a warning
+    naming `what` and both fingerprints. The new fingerprint is recorded before any work is appended,
+    so a partial never holds work done under a fingerprint other than its own.
+    """
+    partial, stamp = Path(partial), fingerprint_path(partial)
+    found = [p for p in (parts() if parts else [partial]) if p.exists() or p.is_symlink()]
+    old = stamp.read_text(encoding="utf-8").strip() if stamp.is_file() else None
+    if found and old != fp:
+        log.warning(
+            "%s: stale %s discarded (%s, now %s); starting over",
+            partial,
+            what,
+            f"written under fingerprint {old[:12]}" if old else "no fingerprint recorded",
+            fp[:12],
+        )
+        for p in found:
+            if p.is_dir() and not p.is_symlink():
+                shutil.rmtree(p)
+            else:
+                p.unlink()
+    if old != fp:
+        write_text(stamp, fp + "\n")
+    return bool(found) and old == fp
+
+
+def release(partial: str | Path) -> None:
+    """Remove a partial and its fingerprint once its output is written."""
+    partial = Path(partial)
+    if partial.is_dir() and not partial.is_symlink():
+        shutil.rmtree(partial)
+    else:
+        partial.unlink(missing_ok=True)
+    fingerprint_path(partial).unlink(missing_ok=True)
+
+
+def partial_path(output: str | Path) -> Path:
+    output = Path(output)
+    return output.with_name(output.name + ".partial")
+
+
 class PartialFile:
-    """Append-only record log for a long job, keyed by record id.
+    """Append-only record log for a long job, keyed by record id, claimed with a fingerprint.
 
     `done` holds the ids already written (a torn last line from a killed job is dropped and
-    rewritten); `append` writes and fsyncs one record; `promote` renames the log to the declared
-    output in one step, in the order of `order` when given.
+    rewritten; a log written under another fingerprint is discarded first, see `claim`); `append`
+    writes and fsyncs one record; `promote` renames the log to the declared output in one step, in
+    the order of `order` when given.
     """
 
-    def __init__(self, output: str | Path, key: str = "id"):
+    def __init__(self, output: str | Path, *, fingerprint: str, key: str = "id", what: str = "partial"):
         self.output = Path(output)
-        self.path = self.output.with_name(self.output.name + ".partial")
+        self.path = partial_path(self.output)
         self.key = key
         self.records: dict[str, dict] = {}
         self.output.parent.mkdir(parents=True, exist_ok=True)
-        if self.path.exists():
+        if claim(self.path, fingerprint, what):
             self._load()
         self._fh = self.path.open("a", encoding="utf-8")
 
@@ -159,7 +288,7 @@ class PartialFile:
         if missing:
             raise located(self.path, f"{len(missing)} records missing before promotion (first: {missing[0]})")
         n = write_jsonl(self.output, (self.records[i] for i in ids))
-        self.path.unlink()
+        release(self.path)
         return n
 
     def close(self) -> None:

@@ -214,13 +214,16 @@ def test_a_partial_from_another_spec_or_items_file_is_discarded_with_a_log_line(
     assert read(out) == read(reference)
 
 
-def test_an_unchanged_spec_resumes_its_partial(tiny_model_dir, tmp_path, monkeypatch, caplog):
+def test_an_unchanged_spec_resumes_its_partial_even_with_more_runtime(
+    tiny_model_dir, tmp_path, monkeypatch, caplog
+):
     items = make_items(tmp_path, 6)
     out = tmp_path / "gen" / "00.jsonl"
-    argv = generate_argv(spec_for(tiny_model_dir), items, out)
-    interrupted_run(argv, after=4, monkeypatch=monkeypatch)
+    spec = {**spec_for(tiny_model_dir), "resources": {"gpus": 0, "runtime": 10}}
+    interrupted_run(generate_argv(spec, items, out), after=4, monkeypatch=monkeypatch)
+    spec["resources"]["runtime"] = 60  # resubmitted after a timeout with more time: nothing else changed
     with caplog.at_level("INFO", logger="thinksafe"):
-        assert cli.main(argv) == 0
+        assert cli.main(generate_argv(spec, items, out)) == 0
     assert "discarded" not in caplog.text
     assert json.loads(meta_path(out).read_text())["counts"]["resumed"] == 4
     assert not list(out.parent.glob("*.partial*"))  # the partial and its fingerprint go with promotion

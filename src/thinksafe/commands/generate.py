@@ -103,7 +103,11 @@ def run(args: argparse.Namespace) -> int:
     out = Path(args.out)
     items = shard_slice(read_items(args.items), shard, args.n_shards)
     items_sha = sha256_file(args.items)
-    fp = fingerprint("generations", spec, items_sha, shard, args.n_shards, seed)
+    # Memory and runtime change no record (a job given more time after a timeout resumes); the GPU
+    # count does (device, dtype, tensor parallelism).
+    gpus = int((spec.get("resources") or {}).get("gpus", 0))
+    produced_by = {k: v for k, v in spec.items() if k != "resources"}
+    fp = fingerprint("generations", produced_by, gpus, items_sha, shard, args.n_shards, seed)
     partial = PartialFile(out, fingerprint=fp, what="generations")
     todo = [it for it in items if it["id"] not in partial.done]
     label = f"generate {spec['name']} {Path(args.items).stem} shard {args.shard}"

@@ -136,16 +136,16 @@ def test_files_that_belong_together_are_all_new_or_all_old(tmp_path, monkeypatch
     io.commit_files(tables, {n: f"old {n}" for n in names})
     (tables / "README").write_text("a file the set does not own is carried over")
 
-    real_write = type(tables).write_text
+    real_write = io._write_synced
     written: list[str] = []
 
-    def disk_full_on_the_fourth(self, text, *a, **kw):
-        written.append(self.name)
+    def disk_full_on_the_fourth(path, text):
+        written.append(path.name)
         if len(written) == 4:
             raise OSError(28, "No space left on device")
-        return real_write(self, text, *a, **kw)
+        real_write(path, text)
 
-    monkeypatch.setattr(type(tables), "write_text", disk_full_on_the_fourth)
+    monkeypatch.setattr(io, "_write_synced", disk_full_on_the_fourth)
     with pytest.raises(OSError, match="No space left"):
         io.commit_files(tables, {n: f"new {n}" for n in names})
     monkeypatch.undo()

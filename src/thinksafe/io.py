@@ -107,17 +107,36 @@ def commit_files(folder: str | Path, texts: dict[str, str]) -> None:
     """Write the files `texts` (name -> text) as one set: all new or, if anything fails, all old.
 
     They are staged in a sibling folder, with any other file already in `folder` carried over by hard
-    link, and the staging folder replaces `folder` in one rename. A full disk or a kill while staging
-    leaves the old set in place.
+    link, and the staging folder replaces `folder` in one step (see `_swap_dir`). A full disk, a
+    permission error or a kill while staging leaves the old set in place. A mount point cannot be
+    replaced: there the set is staged inside it (so a full or read-only mount fails while staging)
+    and renamed in file by file, which only a kill between two renames can leave mixed.
     """
     folder = Path(folder)
+    if os.path.ismount(folder):
+        stage = Path(tempfile.mkdtemp(prefix=".commit.", suffix=".tmpdir", dir=folder))
+        try:
+            for name, text in texts.items():
+                _write_synced(stage / name, text)
+            for name in texts:
+                os.replace(stage / name, folder / name)
+        finally:
+            shutil.rmtree(stage, ignore_errors=True)
+        return
     with atomic_dir(folder) as tmp:
         if folder.is_dir():
             for entry in folder.iterdir():
                 if entry.name not in texts:
                     _carry(entry, tmp / entry.name)
         for name, text in texts.items():
-            (tmp / name).write_text(text, encoding="utf-8")
+            _write_synced(tmp / name, text)
+
+
+def _write_synced(path: Path, text: str) -> None:
+    with path.open("w", encoding="utf-8") as f:
+        f.write(text)
+        f.flush()
+        os.fsync(f.fileno())  # on disk before the rename that makes it visible
 
 
 def _carry(src: Path, dst: Path) -> None:

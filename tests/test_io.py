@@ -130,42 +130,15 @@ def test_claim_discards_every_part_of_a_folder_partial(tmp_path, caplog):
     assert checkpoints() == [] and "stale checkpoints discarded" in caplog.text
 
 
-def test_files_that_belong_together_are_all_new_or_all_old(tmp_path, monkeypatch):
-    tables = tmp_path / "tables"
-    names = ["metrics.csv", "table1.md", "table1.tex", "table2.md", "table2.tex", "summary.md"]
-    io.commit_files(tables, {n: f"old {n}" for n in names})
-    (tables / "README").write_text("a file the set does not own is carried over")
-
-    real_write = io._write_synced
-    written: list[str] = []
-
-    def disk_full_on_the_fourth(path, text):
-        written.append(path.name)
-        if len(written) == 4:
-            raise OSError(28, "No space left on device")
-        real_write(path, text)
-
-    monkeypatch.setattr(io, "_write_synced", disk_full_on_the_fourth)
-    with pytest.raises(OSError, match="No space left"):
-        io.commit_files(tables, {n: f"new {n}" for n in names})
-    monkeypatch.undo()
-    assert {p.name: p.read_text() for p in tables.iterdir()} == {
-        **{n: f"old {n}" for n in names},
-        "README": "a file the set does not own is carried over",
-    }
-    assert sorted(p.name for p in tmp_path.iterdir()) == ["tables"]  # no staging folder left behind
-
-    io.commit_files(tables, {n: f"new {n}" for n in names})
-    assert {n: (tables / n).read_text() for n in names} == {n: f"new {n}" for n in names}
-    assert (tables / "README").exists()
+TABLES = ["metrics.csv", "table1.md", "table1.tex", "table2.md", "table2.tex", "summary.md"]
 
 
 def test_a_real_file_size_limit_on_the_fourth_table_leaves_the_old_set(tmp_path):
     """The kernel refuses the write (RLIMIT_FSIZE, as a quota or full disk would): no monkeypatching."""
     tables = tmp_path / "tables"
-    names = ["metrics.csv", "table1.md", "table1.tex", "table2.md", "table2.tex", "summary.md"]
-    io.commit_files(tables, {n: "old" for n in names})
-    new = {n: ("x" * 100_000 if i == 3 else "new") for i, n in enumerate(names)}  # the 4th is too big
+    io.commit_files(tables, {n: "old" for n in TABLES})
+    (tables / "README").write_text("a file the set does not own")
+    new = {n: ("x" * 100_000 if i == 3 else "new") for i, n in enumerate(TABLES)}  # the 4th is too big
     soft, hard = resource.getrlimit(resource.RLIMIT_FSIZE)
     previous = signal.signal(signal.SIGXFSZ, signal.SIG_IGN)  # EFBIG instead of the signal
     resource.setrlimit(resource.RLIMIT_FSIZE, (10_000, hard))
@@ -176,5 +149,14 @@ def test_a_real_file_size_limit_on_the_fourth_table_leaves_the_old_set(tmp_path)
         resource.setrlimit(resource.RLIMIT_FSIZE, (soft, hard))
         signal.signal(signal.SIGXFSZ, previous)
     assert failed.value.errno == errno.EFBIG
-    assert {p.name: p.read_text() for p in tables.iterdir()} == {n: "old" for n in names}
-    assert sorted(p.name for p in tmp_path.iterdir()) == ["tables"]
+    assert {p.name: p.read_text() for p in tables.iterdir()} == {
+        **{n: "old" for n in TABLES},
+        "README": "a file the set does not own",
+    }
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["tables"]  # no staging folder left behind
+
+    io.commit_files(tables, {n: "new" for n in TABLES})  # the limit lifted: all six new, README kept
+    assert {p.name: p.read_text() for p in tables.iterdir()} == {
+        **{n: "new" for n in TABLES},
+        "README": "a file the set does not own",
+    }

@@ -3,14 +3,16 @@
 from __future__ import annotations
 
 import json
-import shutil
-from pathlib import Path
 
 import pytest
+import test_reliability_untrusted as untrusted
 
 from thinksafe import cli
 from thinksafe.commands.specs import SECURITY_SWITCHES, json_object
 from thinksafe.errors import ThinksafeError
+
+# The reliability suite's model folder whose auto_map names code that leaves a marker if it is imported.
+remote_code_model, MARKER = untrusted.hub_code_model, untrusted.MARKER
 
 NOT_BOOLEANS = ["false", "true", "0", "no", "yes", "", 0, 1, 0.0, None, [], {}, [False]]
 
@@ -42,27 +44,12 @@ def test_a_switch_nested_in_a_dataset_or_report_spec_is_checked_where_it_sits():
     assert json_object('{"trust_remote_code_note": "false", "names": ["trust_remote_code"]}')  # not switches
 
 
-MARKER = "REMOTE_CODE_RAN"
-
-
-@pytest.fixture
-def hub_code_model(tiny_model_dir: Path, tmp_path: Path) -> Path:
-    """The tiny model with an auto_map naming modelling code that leaves a marker if it is ever imported."""
-    model = tmp_path / "hub-code"
-    shutil.copytree(tiny_model_dir, model)
-    cfg = json.loads((model / "config.json").read_text())
-    cfg["auto_map"] = {"AutoModelForCausalLM": "modeling_evil.EvilModel", "AutoConfig": "modeling_evil.C"}
-    (model / "config.json").write_text(json.dumps(cfg))
-    (model / "modeling_evil.py").write_text(f"open({str(tmp_path / MARKER)!r}, 'w').write('ran')\n")
-    return model
-
-
 @pytest.mark.parametrize("value", ["false", "0", 0, 1, None, "yes"], ids=json.dumps)
 def test_every_command_refuses_a_string_false_before_running_anything(
-    hub_code_model, tmp_path, capsys, value
+    remote_code_model, tmp_path, capsys, value
 ):
     """The attack in issue 16: "false" read by truthiness turned remote code on."""
-    model = {"name": "evil", "path": str(hub_code_model), "family": "qwen2_5_vl", "revision": "local",
+    model = {"name": "evil", "path": str(remote_code_model), "family": "qwen2_5_vl", "revision": "local",
              "backend": "hf", "reasoning": "none", "trust_remote_code": value}  # fmt: skip
     items = tmp_path / "items.jsonl"
     items.write_text('{"id": "a", "prompt": "hi", "image": null}\n')
@@ -91,8 +78,8 @@ def test_every_command_refuses_a_string_false_before_running_anything(
     assert not list(tmp_path.glob("out*"))
 
 
-def test_a_real_false_reaches_the_loader_which_refuses_the_remote_code(hub_code_model, tmp_path, capsys):
-    model = {"name": "evil", "path": str(hub_code_model), "family": "qwen2_5_vl", "revision": "local",
+def test_a_real_false_reaches_the_loader_which_refuses_the_remote_code(remote_code_model, tmp_path, capsys):
+    model = {"name": "evil", "path": str(remote_code_model), "family": "qwen2_5_vl", "revision": "local",
              "backend": "hf", "reasoning": "none", "trust_remote_code": False}  # fmt: skip
     items = tmp_path / "items.jsonl"
     items.write_text('{"id": "a", "prompt": "hi", "image": null}\n')

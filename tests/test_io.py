@@ -160,3 +160,23 @@ def test_a_real_file_size_limit_on_the_fourth_table_leaves_the_old_set(tmp_path)
         **{n: "new" for n in TABLES},
         "README": "a file the set does not own",
     }
+
+
+def test_a_shard_and_its_meta_are_written_as_one_set(tmp_path, monkeypatch):
+    out, meta = tmp_path / "00.jsonl", tmp_path / "00.meta.json"
+    part = io.PartialFile(out, fingerprint=FP)
+    part.append({"id": "a"})
+    part.promote(sidecars={meta: '{"run": 1}\n'})
+    again = io.PartialFile(out, fingerprint=FP)
+    again.append({"id": "b"})
+
+    def disk_full(path, records):
+        raise OSError(28, "No space left on device")
+
+    monkeypatch.setattr(io, "_dump_jsonl", disk_full)  # the shard fails after its meta was staged
+    with pytest.raises(OSError, match="No space left"):
+        again.promote(order=["b"], sidecars={meta: '{"run": 2}\n'})
+    assert meta.read_text() == '{"run": 1}\n' and out.read_text() == '{"id": "a"}\n'
+    assert again.path.exists()  # the log stays for the rerun
+    left = sorted(p.name for p in tmp_path.iterdir())
+    assert left == ["00.jsonl", "00.jsonl.partial", "00.jsonl.partial.fingerprint", "00.meta.json"]

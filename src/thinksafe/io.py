@@ -48,14 +48,26 @@ def _tmp_sibling(path: Path, suffix: str = "") -> Path:
 @contextlib.contextmanager
 def atomic_path(path: str | Path) -> Iterator[Path]:
     """Yield a temporary path next to `path`; rename it over `path` only if the block succeeds."""
-    path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = _tmp_sibling(path)
-    try:
+    with atomic_paths(path) as (tmp,):
         yield tmp
-        os.replace(tmp, path)
+
+
+@contextlib.contextmanager
+def atomic_paths(*paths: str | Path) -> Iterator[list[Path]]:
+    """Temporary siblings of outputs that belong together (a shard and its .meta.json); they are renamed
+    in, in order and back to back, only once every one is written: a failure while writing leaves all
+    old. Files sharing a folder with others cannot be swapped as one folder (see commit_files)."""
+    temps: list[Path] = []
+    try:
+        for path in map(Path, paths):
+            path.parent.mkdir(parents=True, exist_ok=True)
+            temps.append(_tmp_sibling(path))
+        yield temps
+        for tmp, path in zip(temps, paths, strict=True):
+            os.replace(tmp, path)
     finally:
-        tmp.unlink(missing_ok=True)
+        for tmp in temps:
+            tmp.unlink(missing_ok=True)
 
 
 @contextlib.contextmanager
@@ -165,8 +177,13 @@ def write_json(path: str | Path, obj: Any) -> None:
 
 
 def write_jsonl(path: str | Path, records: Iterable[dict]) -> int:
+    with atomic_path(path) as tmp:
+        return _dump_jsonl(tmp, records)
+
+
+def _dump_jsonl(path: Path, records: Iterable[dict]) -> int:
     n = 0
-    with atomic_path(path) as tmp, tmp.open("w", encoding="utf-8") as f:
+    with path.open("w", encoding="utf-8") as f:
         for rec in records:
             f.write(json.dumps(rec, ensure_ascii=False) + "\n")
             n += 1
@@ -300,13 +317,19 @@ class PartialFile:
         os.fsync(self._fh.fileno())
         self.records[rec[self.key]] = rec
 
-    def promote(self, order: Iterable[str] | None = None) -> int:
+    def promote(self, order: Iterable[str] | None = None, sidecars: dict[Path, str] | None = None) -> int:
+        """Write the output (and `sidecars`, path -> text, such as its .meta.json) as one set, then drop
+        the log: a failure before the set is in place keeps the log for the rerun."""
         self._fh.close()
         ids = list(order) if order is not None else list(self.records)
         missing = [i for i in ids if i not in self.records]
         if missing:
             raise located(self.path, f"{len(missing)} records missing before promotion (first: {missing[0]})")
-        n = write_jsonl(self.output, (self.records[i] for i in ids))
+        sidecars = sidecars or {}
+        with atomic_paths(*sidecars, self.output) as temps:
+            for tmp, text in zip(temps, sidecars.values(), strict=False):
+                tmp.write_text(text, encoding="utf-8")
+            n = _dump_jsonl(temps[-1], (self.records[i] for i in ids))
         release(self.path)
         return n
 

@@ -12,13 +12,14 @@ from __future__ import annotations
 
 import argparse
 import datetime as dt
+import json
 import logging
 import subprocess
 from pathlib import Path
 
 from thinksafe.commands.specs import json_object
 from thinksafe.errors import ThinksafeError, located
-from thinksafe.io import PartialFile, fingerprint, read_jsonl, write_json
+from thinksafe.io import PartialFile, fingerprint, read_jsonl
 from thinksafe.progress import Progress, summary
 from thinksafe.records import sha256_file
 
@@ -158,10 +159,10 @@ def run(args: argparse.Namespace) -> int:
         **info,
         "counts": counts,
     }
-    # meta first: if the job dies between the two, the missing output makes Snakemake rerun it, and the
-    # rerun resumes from the partial.
-    write_json(meta_path(out), meta)
-    partial.promote(order=[it["id"] for it in items])
+    # Shard and meta are written as one set, meta renamed in first: if the job dies between the two
+    # renames, the missing output makes Snakemake rerun it, and the rerun resumes from the partial.
+    meta_text = json.dumps(meta, indent=2, ensure_ascii=False) + "\n"
+    partial.promote(order=[it["id"] for it in items], sidecars={meta_path(out): meta_text})
     tokens_per_s = counts["output_tokens"] / progress.seconds if progress.seconds > 0 and todo else 0.0
     summary(label, **counts, seconds=f"{progress.seconds:.1f}", output_tokens_per_s=f"{tokens_per_s:.1f}")
     return 0

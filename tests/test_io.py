@@ -180,3 +180,12 @@ def test_a_shard_and_its_meta_are_written_as_one_set(tmp_path, monkeypatch):
     assert again.path.exists()  # the log stays for the rerun
     left = sorted(p.name for p in tmp_path.iterdir())
     assert left == ["00.jsonl", "00.jsonl.partial", "00.jsonl.partial.fingerprint", "00.meta.json"]
+
+
+def test_memory_and_runtime_are_not_part_of_what_produced_a_result():
+    spec = {"name": "m", "decoding": {"seed": 0}, "resources": {"gpus": 1, "mem_mb": 8000, "runtime": 60}}
+    longer = {**spec, "resources": {"gpus": 1, "mem_mb": 16000, "runtime": 600}}
+    on_two_gpus = {**spec, "resources": {"gpus": 2, "mem_mb": 8000, "runtime": 60}}
+    assert io.fingerprint(io.result_spec(spec)) == io.fingerprint(io.result_spec(longer))
+    assert io.fingerprint(io.result_spec(spec)) != io.fingerprint(io.result_spec(on_two_gpus))
+    assert io.result_spec(None) is None and io.result_spec({"name": "m"}) == {"name": "m"}

@@ -221,6 +221,15 @@ def fingerprint(*parts: Any) -> str:
     return hashlib.sha256(text.encode("utf-8")).hexdigest()
 
 
+def result_spec(spec: dict | None) -> dict | None:
+    """A spec less what changes no result, for a fingerprint: memory and runtime leave it (a job given
+    more time after a timeout must resume), the GPU count stays (device, dtype, processes)."""
+    if not isinstance(spec, dict) or "resources" not in spec:
+        return spec
+    gpus = int((spec.get("resources") or {}).get("gpus", 0))
+    return {**{k: v for k, v in spec.items() if k != "resources"}, "gpus_in_resources": gpus}
+
+
 def fingerprint_path(partial: str | Path) -> Path:
     partial = Path(partial)
     return partial.with_name(partial.name + ".fingerprint")

@@ -19,7 +19,7 @@ from pathlib import Path
 
 from thinksafe.commands.specs import json_object
 from thinksafe.errors import ThinksafeError, located
-from thinksafe.io import PartialFile, fingerprint, read_jsonl
+from thinksafe.io import PartialFile, fingerprint, read_jsonl, result_spec
 from thinksafe.progress import Progress, summary
 from thinksafe.records import sha256_file
 
@@ -104,11 +104,7 @@ def run(args: argparse.Namespace) -> int:
     out = Path(args.out)
     items = shard_slice(read_items(args.items), shard, args.n_shards)
     items_sha = sha256_file(args.items)
-    # Memory and runtime change no record (a job given more time after a timeout resumes); the GPU
-    # count does (device, dtype, tensor parallelism).
-    gpus = int((spec.get("resources") or {}).get("gpus", 0))
-    produced_by = {k: v for k, v in spec.items() if k != "resources"}
-    fp = fingerprint("generations", produced_by, gpus, items_sha, shard, args.n_shards, seed)
+    fp = fingerprint("generations", result_spec(spec), items_sha, shard, args.n_shards, seed)
     partial = PartialFile(out, fingerprint=fp, what="generations")
     todo = [it for it in items if it["id"] not in partial.done]
     label = f"generate {spec['name']} {Path(args.items).stem} shard {args.shard}"

@@ -26,7 +26,7 @@ from thinksafe.dataset.output import BuiltSet
 from thinksafe.dataset.sharegpt import BadRecord, check_image, format_target, make_record, split_target
 from thinksafe.dataset.template_teacher import template_caption, template_teacher
 from thinksafe.errors import ThinksafeError, located
-from thinksafe.io import PartialFile, fingerprint, partial_path, read_jsonl, release
+from thinksafe.io import PartialFile, fingerprint, partial_path, read_jsonl, release, result_spec
 from thinksafe.progress import Progress
 from thinksafe.records import sha256_file
 
@@ -120,14 +120,18 @@ class Rebuild:
         """What the `step` log (captions or teacher) was produced by: a change discards the log."""
         sources = {s: sha256_file(self.items_root / f"{s}.jsonl") for s in self.spec.get("sources", [])}
         captions = fingerprint(
-            "captions", self.captioner, self.spec.get("captioner_spec"), prompts.CAPTION_PROMPT, sources
+            "captions",
+            self.captioner,
+            result_spec(self.spec.get("captioner_spec")),
+            prompts.CAPTION_PROMPT,
+            sources,
         )
         if step == "captions":
             return captions
         return fingerprint(
             "teacher",
             self.teacher,
-            self.teacher_spec,
+            result_spec(self.teacher_spec),
             prompts.TEACHER_PROMPT,
             prompts.REFERENCE_BLOCK,
             prompts.policy_sha256(),

@@ -4,9 +4,9 @@ Checkpoints go to the work dir (never a declared output: Snakemake deletes those
 a rerun resumes from the newest checkpoint and continues the step count. The checkpoints are claimed
 with the fingerprint of the model entry, the training spec, the seed, the process count and the sha256
 of train.json (io.claim): checkpoints left by another spec or another tuning set are discarded with a
-log line, never resumed. At the end the declared
-output appears in one step: the adapter at its top (PeftModel loads it), train_log.jsonl, loss_curve.png,
-hyperparameters.json and, with `merge: true`, merged/ (bf16).
+log line, never resumed. At the end the declared output appears in one step: the adapter at its top
+(PeftModel loads it), train_log.jsonl, loss_curve.png, hyperparameters.json and, with `merge: true`,
+merged/ (bf16).
 """
 
 from __future__ import annotations
@@ -18,7 +18,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from thinksafe.io import claim, fingerprint
+from thinksafe.io import claim, fingerprint, result_spec
 from thinksafe.progress import summary
 from thinksafe.records import sha256_file
 from thinksafe.train import data as tdata
@@ -89,12 +89,10 @@ def newest_checkpoint(work: Path) -> str | None:
 
 
 def work_fingerprint(model_spec: dict, train_spec: dict, sft: Path, seed: int, world: int) -> str:
-    """What the checkpoints in a work dir were trained from. `resources` is left out but for the GPU
-    count (in `world` and the entry's gpus): a job given more time after a timeout must resume."""
-    model = {k: v for k, v in model_spec.items() if k != "resources"}
-    gpus = int((model_spec.get("resources") or {}).get("gpus", 0))
-    train = {k: v for k, v in resolve(train_spec).items() if k != "resources"}
-    return fingerprint("checkpoints", model, gpus, train, seed, world, sha256_file(Path(sft) / "train.json"))
+    """What the checkpoints in a work dir were trained from (memory and runtime left out: io.result_spec)."""
+    train = result_spec({**resolve(train_spec), "resources": train_spec.get("resources") or {}})
+    sft_sha = sha256_file(Path(sft) / "train.json")
+    return fingerprint("checkpoints", result_spec(model_spec), train, seed, world, sft_sha)
 
 
 def claim_work(model_spec: dict, train_spec: dict, sft: Path, work: Path, seed: int, world: int) -> bool:

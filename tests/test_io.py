@@ -189,3 +189,14 @@ def test_memory_and_runtime_are_not_part_of_what_produced_a_result():
     assert io.fingerprint(io.result_spec(spec)) == io.fingerprint(io.result_spec(longer))
     assert io.fingerprint(io.result_spec(spec)) != io.fingerprint(io.result_spec(on_two_gpus))
     assert io.result_spec(None) is None and io.result_spec({"name": "m"}) == {"name": "m"}
+
+
+@pytest.mark.parametrize("name", ["data/raw/..", ".", "data/..", "", "data/raw/demo/../.."])
+def test_a_folder_holding_the_working_directory_is_never_replaced(tmp_path, monkeypatch, name):
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / "data" / "raw").mkdir(parents=True)
+    (tmp_path / "data" / "items.jsonl").write_text("kept")
+    with pytest.raises(ThinksafeError, match="cannot be replaced as an output folder"):
+        with io.atomic_dir(name) as tmp:
+            (tmp / "new").write_text("x")
+    assert (tmp_path / "data" / "items.jsonl").read_text() == "kept"

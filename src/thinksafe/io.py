@@ -74,6 +74,9 @@ def atomic_paths(*paths: str | Path) -> Iterator[list[Path]]:
 def atomic_dir(path: str | Path) -> Iterator[Path]:
     """Yield a temporary directory next to `path`; it replaces `path` only if the block succeeds."""
     path = Path(path)
+    if path.name in ("", ".", "..") or path.resolve() in (Path.cwd(), *Path.cwd().parents):
+        # `data/raw/..` would replace data/ whole; the working directory, everything under it.
+        raise located(path, "cannot be replaced as an output folder (it is or holds the working directory)")
     path.parent.mkdir(parents=True, exist_ok=True)
     tmp = Path(tempfile.mkdtemp(prefix=f".{path.name}.", suffix=".tmpdir", dir=path.parent))
     tmp.chmod(0o777 & ~_umask())

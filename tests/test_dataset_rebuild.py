@@ -9,8 +9,9 @@ import pytest
 
 from thinksafe.cli import main
 from thinksafe.dataset.filters import normalize_prompt, strip_reference_mentions
-from thinksafe.dataset.rebuild import rebuild
+from thinksafe.dataset.rebuild import Rebuild, log_path, rebuild
 from thinksafe.dataset.sharegpt import split_target
+from thinksafe.io import PartialFile
 
 SPEC = {"name": "tis-demo", "kind": "tis_rebuild", "sources": ["demo-pool"], "teacher": "template",
         "captioner": "template", "judge": "rule"}  # fmt: skip
@@ -59,7 +60,7 @@ def test_demo_rebuild_refuses_harm_warns_on_risk_and_answers_benign(pool: Path):
     card = (out / "card.md").read_text()
     assert "teacher: template (offline templates, not a model)" in card
     assert "| category agrees with answer | 48 |" in card
-    assert not list(pool.joinpath("sft").glob(".*.partial"))  # the resume logs go once the set is written
+    assert not list(pool.joinpath("sft").glob(".*.partial*"))  # the resume logs go once the set is written
 
 
 def test_bad_teacher_outputs_and_duplicates_are_dropped_and_counted(pool: Path):
@@ -79,15 +80,14 @@ def test_bad_teacher_outputs_and_duplicates_are_dropped_and_counted(pool: Path):
         benign[0]: f"<think>\nAn ordinary request, an Allowed Request.\n</think>\n{refusal}",
         benign[1]: "Here are the steps without any thinking.",  # no think block at all
     }
-    log = pool / "sft" / ".tis-demo.teacher.jsonl.partial"
-    log.parent.mkdir(parents=True)
-    with log.open("w") as f:
-        for item_id, raw in planted.items():
-            f.write(
-                json.dumps({"id": item_id, "raw": raw, "thought": None, "answer": None, "error": None}) + "\n"
-            )
+    out = pool / "sft" / "tis-demo"
+    fp = Rebuild(SPEC, None, pool / "raw", pool / "items", out, seed=0).fingerprint("teacher")
+    log = PartialFile(log_path(out, "teacher"), fingerprint=fp)  # as the same build would have left it
+    for item_id, raw in planted.items():
+        log.append({"id": item_id, "raw": raw, "thought": None, "answer": None, "error": None})
+    log.close()
 
-    built = rebuild(SPEC, None, pool / "raw", pool / "items", pool / "sft" / "tis-demo", seed=0)
+    built = rebuild(SPEC, None, pool / "raw", pool / "items", out, seed=0)
 
     assert built.drop_counts() == {
         "answer_judged_unsafe": 2,  # the list on a harmful request, the refusal of a benign one
@@ -125,3 +125,61 @@ def test_reference_mentions_are_stripped_sentence_by_sentence():
     text = "The image shows a knife. Wait, the reference answer also refuses. So I refuse."
     assert strip_reference_mentions(text) == ("The image shows a knife. So I refuse.", 1)
     assert normalize_prompt("<image>How  do I, pick a LOCK?") == normalize_prompt("how do i pick a lock")
+
+
+def _discarded(caplog) -> set[str]:
+    return {m.split("stale ")[1].split(" discarded")[0] for m in caplog.messages if "discarded" in m}
+
+
+def _rebuilt_with_logs(pool: Path, spec: dict = SPEC, seed: int = 0) -> list[dict]:
+    """rebuild() alone leaves its caption and teacher logs, as a build killed before writing the set does."""
+    built = rebuild(spec, None, pool / "raw", pool / "items", pool / "sft" / spec["name"], seed=seed)
+    return built.records
+
+
+@pytest.mark.parametrize(
+    ("change", "stale"),
+    [
+        ("seed", {"teacher outputs"}),  # the teacher's sampling changed; the captions still hold
+        ("items", {"captions", "teacher outputs"}),  # the source data changed under the same ids
+    ],
+)
+def test_a_changed_teacher_or_source_discards_the_stale_logs(pool: Path, caplog, change, stale):
+    _rebuilt_with_logs(pool)
+    seed = 0
+    if change == "seed":
+        seed = 1
+    else:
+        path = pool / "items" / "demo-pool.jsonl"
+        rows = [json.loads(line) for line in path.open()]
+        path.write_text("".join(json.dumps({**r, "prompt": r["prompt"] + " Please."}) + "\n" for r in rows))
+    caplog.clear()
+    with caplog.at_level("INFO", logger="thinksafe"):
+        _rebuilt_with_logs(pool, seed=seed)
+    assert _discarded(caplog) == stale
+    todo = {m.split(":")[0]: m for m in caplog.messages if "to do" in m}
+    assert todo["teacher"] == "teacher: 48 of 48 to do (0 already done)"
+    expected = "48 of 48 to do (0 already done)" if "captions" in stale else "0 of 48 to do (48 already done)"
+    assert todo["captions"] == f"captions: {expected}"
+
+
+def test_an_unchanged_rebuild_resumes_its_logs(pool: Path, caplog):
+    first = _rebuilt_with_logs(pool)
+    caplog.clear()
+    with caplog.at_level("INFO", logger="thinksafe"):
+        again = _rebuilt_with_logs(pool)
+    assert _discarded(caplog) == set()
+    assert "teacher: 0 of 48 to do (48 already done)" in caplog.messages
+    assert again == first
+
+
+def test_a_model_captioner_in_place_of_the_template_discards_both_logs(pool: Path, tiny_model_dir, caplog):
+    _rebuilt_with_logs(pool)
+    captioner = {"name": "tiny", "path": str(tiny_model_dir), "family": "qwen2_5_vl", "revision": "local",
+                 "backend": "hf", "decoding": {"max_new_tokens": 4, "batch_size": 8}}  # fmt: skip
+    spec = dict(SPEC, captioner="tiny", captioner_spec=captioner)
+    caplog.clear()
+    with caplog.at_level("INFO", logger="thinksafe"):
+        records = _rebuilt_with_logs(pool, spec)
+    assert _discarded(caplog) == {"captions", "teacher outputs"}  # the teacher read the old captions
+    assert {r["lineage"]["captioner"] for r in records} == {"tiny"}

@@ -17,6 +17,7 @@ from PIL import Image
 
 from thinksafe import cli
 from thinksafe.commands.generate import meta_path, shard_slice
+from thinksafe.io import PartialFile
 from thinksafe.models.backends import get_backend
 from thinksafe.records import Generation
 
@@ -168,6 +169,73 @@ def test_a_partial_from_another_spec_is_discarded(tiny_model_dir, tmp_path):
     assert cli.main(generate_argv(spec_for(tiny_model_dir), items, out)) == 0
     assert "from an older decoding" not in out.read_text()
     assert len(read(out)) == 3
+
+
+class Killed(BaseException):
+    """Stands for SIGKILL once the partial holds some records (the kill test above sends the real one)."""
+
+
+def interrupted_run(argv: list[str], after: int, monkeypatch) -> None:
+    real_append = PartialFile.append
+
+    def append_then_die(self, rec):
+        real_append(self, rec)
+        if len(self.records) == after:
+            raise Killed
+
+    with monkeypatch.context() as m:
+        m.setattr(PartialFile, "append", append_then_die)
+        with pytest.raises(Killed):
+            cli.main(argv)
+
+
+@pytest.mark.parametrize(
+    "change",
+    [
+        {"decoding": {"max_new_tokens": 6}},  # another decoding
+        {"system_prompt": "Answer briefly."},  # another prompt
+        {"items": True},  # the same ids, another items file
+    ],
+)
+def test_a_partial_from_another_spec_or_items_file_is_discarded_with_a_log_line(
+    tiny_model_dir, tmp_path, monkeypatch, caplog, change
+):
+    items = make_items(tmp_path, 6)
+    out = tmp_path / "gen" / "00.jsonl"
+    interrupted_run(generate_argv(spec_for(tiny_model_dir), items, out), after=3, monkeypatch=monkeypatch)
+    assert len(read(out.with_name("00.jsonl.partial"))) == 3 and not out.exists()
+
+    spec = spec_for(tiny_model_dir)
+    if "decoding" in change:
+        spec["decoding"].update(change["decoding"])
+    elif "system_prompt" in change:
+        spec["system_prompt"] = change["system_prompt"]
+    else:
+        rows = read(items)
+        items.write_text("".join(json.dumps({**r, "prompt": r["prompt"].upper()}) + "\n" for r in rows))
+    with caplog.at_level("INFO", logger="thinksafe"):
+        assert cli.main(generate_argv(spec, items, out)) == 0
+    assert "00.jsonl.partial: stale generations discarded" in caplog.text
+    assert json.loads(meta_path(out).read_text())["counts"]["resumed"] == 0
+
+    reference = tmp_path / "reference" / "00.jsonl"
+    assert cli.main(generate_argv(spec, items, reference)) == 0  # the new spec, from scratch
+    assert read(out) == read(reference)
+
+
+def test_an_unchanged_spec_resumes_its_partial_even_with_more_runtime(
+    tiny_model_dir, tmp_path, monkeypatch, caplog
+):
+    items = make_items(tmp_path, 6)
+    out = tmp_path / "gen" / "00.jsonl"
+    spec = {**spec_for(tiny_model_dir), "resources": {"gpus": 0, "runtime": 10}}
+    interrupted_run(generate_argv(spec, items, out), after=4, monkeypatch=monkeypatch)
+    spec["resources"]["runtime"] = 60  # resubmitted after a timeout with more time: nothing else changed
+    with caplog.at_level("INFO", logger="thinksafe"):
+        assert cli.main(generate_argv(spec, items, out)) == 0
+    assert "discarded" not in caplog.text
+    assert json.loads(meta_path(out).read_text())["counts"]["resumed"] == 4
+    assert not list(out.parent.glob("*.partial*"))  # the partial and its fingerprint go with promotion
 
 
 def test_bad_input_stops_with_one_line_naming_the_cause(tiny_model_dir, tmp_path, capsys):

@@ -2,13 +2,18 @@
 
 from __future__ import annotations
 
+import errno
 import json
 import os
+import resource
+import signal
 
 import pytest
 
 from thinksafe import io
 from thinksafe.errors import ThinksafeError
+
+FP = io.fingerprint({"model": "tiny", "decoding": {"max_new_tokens": 8}}, "sha256-of-items")
 
 
 def test_a_failed_write_leaves_no_output_and_no_temp_file(tmp_path):
@@ -34,24 +39,24 @@ def test_a_failed_directory_build_keeps_the_previous_one(tmp_path):
 
 def test_partial_file_resumes_after_a_torn_write(tmp_path):
     out = tmp_path / "00.jsonl"
-    part = io.PartialFile(out)
+    part = io.PartialFile(out, fingerprint=FP)
     part.append({"id": "a", "x": 1})
     part.append({"id": "b", "x": 2})
     part.close()
     with part.path.open("a") as f:  # a kill in the middle of writing the third record
         f.write('{"id": "c", "x"')
-    resumed = io.PartialFile(out)
+    resumed = io.PartialFile(out, fingerprint=FP)
     assert resumed.done == {"a", "b"}
     resumed.append({"id": "b", "x": 99})  # already done: ignored, never duplicated
     resumed.append({"id": "c", "x": 3})
     assert resumed.promote(order=["c", "a", "b"]) == 3
     assert [json.loads(line)["id"] for line in out.read_text().splitlines()] == ["c", "a", "b"]
     assert json.loads(out.read_text().splitlines()[2])["x"] == 2
-    assert not resumed.path.exists()
+    assert not resumed.path.exists() and not io.fingerprint_path(resumed.path).exists()
 
 
 def test_promotion_refuses_an_incomplete_shard(tmp_path):
-    part = io.PartialFile(tmp_path / "00.jsonl")
+    part = io.PartialFile(tmp_path / "00.jsonl", fingerprint=FP)
     part.append({"id": "a"})
     with pytest.raises(ThinksafeError, match="1 records missing before promotion"):
         part.promote(order=["a", "b"])
@@ -165,3 +170,125 @@ def test_a_directory_or_a_missing_file_is_one_located_error(tmp_path):
         io.read_jsonl(tmp_path / "gone.jsonl")
     with pytest.raises(ThinksafeError, match=r"d.jsonl: is a directory, expected a JSON file"):
         io.read_json(tmp_path / "d.jsonl")
+
+
+def test_a_partial_written_under_another_fingerprint_is_discarded_with_a_log_line(tmp_path, caplog):
+    out = tmp_path / "00.jsonl"
+    old = io.PartialFile(out, fingerprint=FP)
+    old.append({"id": "a", "answer": "from the old spec"})
+    old.close()
+    new_fp = io.fingerprint({"model": "tiny", "decoding": {"max_new_tokens": 16}}, "sha256-of-items")
+    assert new_fp != FP and len(new_fp) == 64
+
+    with caplog.at_level("WARNING", logger="thinksafe"):
+        fresh = io.PartialFile(out, fingerprint=new_fp, what="generations")
+    assert fresh.done == set()
+    line = f"stale generations discarded (written under fingerprint {FP[:12]}, now {new_fp[:12]})"
+    assert line in caplog.text
+    fresh.append({"id": "a", "answer": "new"})
+    fresh.close()
+
+    caplog.clear()
+    with caplog.at_level("WARNING", logger="thinksafe"):
+        again = io.PartialFile(out, fingerprint=new_fp)  # same spec: resumes, says nothing
+    assert again.records == {"a": {"id": "a", "answer": "new"}} and caplog.text == ""
+    again.close()
+
+
+def test_a_partial_with_no_fingerprint_recorded_is_not_trusted(tmp_path, caplog):
+    out = tmp_path / "00.jsonl"
+    io.partial_path(out).write_text('{"id": "a"}\n')  # left by an older version, or copied in by hand
+    with caplog.at_level("WARNING", logger="thinksafe"):
+        part = io.PartialFile(out, fingerprint=FP)
+    assert part.done == set() and "no fingerprint recorded" in caplog.text
+    part.close()
+
+
+def test_claim_discards_every_part_of_a_folder_partial(tmp_path, caplog):
+    work = tmp_path / "work"
+    (work / "checkpoint-4").mkdir(parents=True)
+    (work / "checkpoint-8").mkdir()
+    (work / "notes.txt").write_text("kept: not part of the partial")
+
+    def checkpoints() -> list:
+        return sorted(work.glob("checkpoint-*"))
+
+    stamp = work / "checkpoints"
+    assert io.claim(stamp, FP, "checkpoints", parts=checkpoints) is False  # none recorded: discarded
+    assert checkpoints() == [] and (work / "notes.txt").exists()
+    (work / "checkpoint-2").mkdir()
+    assert io.claim(stamp, FP, "checkpoints", parts=checkpoints) is True  # same fingerprint: resume
+    assert io.claim(stamp, "f" * 64, "checkpoints", parts=checkpoints) is False
+    assert checkpoints() == [] and "stale checkpoints discarded" in caplog.text
+
+
+TABLES = ["metrics.csv", "table1.md", "table1.tex", "table2.md", "table2.tex", "summary.md"]
+
+
+def test_a_real_file_size_limit_on_the_fourth_table_leaves_the_old_set(tmp_path):
+    """The kernel refuses the write (RLIMIT_FSIZE, as a quota or full disk would): no monkeypatching."""
+    tables = tmp_path / "tables"
+    io.commit_files(tables, {n: "old" for n in TABLES})
+    (tables / "README").write_text("a file the set does not own")
+    new = {n: ("x" * 100_000 if i == 3 else "new") for i, n in enumerate(TABLES)}  # the 4th is too big
+    soft, hard = resource.getrlimit(resource.RLIMIT_FSIZE)
+    previous = signal.signal(signal.SIGXFSZ, signal.SIG_IGN)  # EFBIG instead of the signal
+    resource.setrlimit(resource.RLIMIT_FSIZE, (10_000, hard))
+    try:
+        with pytest.raises(OSError) as failed:
+            io.commit_files(tables, new)
+    finally:
+        resource.setrlimit(resource.RLIMIT_FSIZE, (soft, hard))
+        signal.signal(signal.SIGXFSZ, previous)
+    assert failed.value.errno == errno.EFBIG
+    assert {p.name: p.read_text() for p in tables.iterdir()} == {
+        **{n: "old" for n in TABLES},
+        "README": "a file the set does not own",
+    }
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["tables"]  # no staging folder left behind
+
+    io.commit_files(tables, {n: "new" for n in TABLES})  # the limit lifted: all six new, README kept
+    assert {p.name: p.read_text() for p in tables.iterdir()} == {
+        **{n: "new" for n in TABLES},
+        "README": "a file the set does not own",
+    }
+
+
+def test_a_shard_and_its_meta_are_written_as_one_set(tmp_path, monkeypatch):
+    out, meta = tmp_path / "00.jsonl", tmp_path / "00.meta.json"
+    part = io.PartialFile(out, fingerprint=FP)
+    part.append({"id": "a"})
+    part.promote(sidecars={meta: '{"run": 1}\n'})
+    again = io.PartialFile(out, fingerprint=FP)
+    again.append({"id": "b"})
+
+    def disk_full(path, records):
+        raise OSError(28, "No space left on device")
+
+    monkeypatch.setattr(io, "_dump_jsonl", disk_full)  # the shard fails after its meta was staged
+    with pytest.raises(OSError, match="No space left"):
+        again.promote(order=["b"], sidecars={meta: '{"run": 2}\n'})
+    assert meta.read_text() == '{"run": 1}\n' and out.read_text() == '{"id": "a"}\n'
+    assert again.path.exists()  # the log stays for the rerun
+    left = sorted(p.name for p in tmp_path.iterdir())
+    assert left == ["00.jsonl", "00.jsonl.partial", "00.jsonl.partial.fingerprint", "00.meta.json"]
+
+
+def test_memory_and_runtime_are_not_part_of_what_produced_a_result():
+    spec = {"name": "m", "decoding": {"seed": 0}, "resources": {"gpus": 1, "mem_mb": 8000, "runtime": 60}}
+    longer = {**spec, "resources": {"gpus": 1, "mem_mb": 16000, "runtime": 600}}
+    on_two_gpus = {**spec, "resources": {"gpus": 2, "mem_mb": 8000, "runtime": 60}}
+    assert io.fingerprint(io.result_spec(spec)) == io.fingerprint(io.result_spec(longer))
+    assert io.fingerprint(io.result_spec(spec)) != io.fingerprint(io.result_spec(on_two_gpus))
+    assert io.result_spec(None) is None and io.result_spec({"name": "m"}) == {"name": "m"}
+
+
+@pytest.mark.parametrize("name", ["data/raw/..", ".", "data/..", "", "data/raw/demo/../.."])
+def test_a_folder_holding_the_working_directory_is_never_replaced(tmp_path, monkeypatch, name):
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / "data" / "raw").mkdir(parents=True)
+    (tmp_path / "data" / "items.jsonl").write_text("kept")
+    with pytest.raises(ThinksafeError, match="cannot be replaced as an output folder"):
+        with io.atomic_dir(name) as tmp:
+            (tmp / "new").write_text("x")
+    assert (tmp_path / "data" / "items.jsonl").read_text() == "kept"

@@ -247,3 +247,41 @@ def test_aggregate_command_never_imports_torch_or_models(run, tmp_path):
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert json.loads(out.stdout.strip().splitlines()[-1]) == [0, []]
     assert (tmp_path / "tables" / "summary.md").read_text().count("| mlrm |") == 1
+
+
+def test_aggregate_tables_are_all_new_or_all_old(run, tmp_path, monkeypatch, capsys):
+    """A full disk on the fourth of the six tables leaves the previous six, none of the new ones."""
+    import json
+
+    from thinksafe import io
+    from thinksafe.cli import main
+    from thinksafe.commands.aggregate import OUTPUTS
+
+    _, spec, root = run
+    tables = tmp_path / "tables"
+    argv = ["aggregate", "--spec", json.dumps(spec), "--out-dir", str(tables), "--root", str(root)]
+    assert main([*argv, "--bootstrap", "200"]) == 0
+    before = {n: (tables / n).read_text() for n in OUTPUTS}
+    write_verdicts(
+        root, "rule", "mlrm", "aw", [verdict(f"aw-{i}", "mlrm", "answer", "unsafe") for i in range(4)]
+    )
+
+    real_write, written = io._write_synced, []
+
+    def disk_full_on_the_fourth(path, text):
+        written.append(path.name)
+        if len(written) == 4:
+            raise OSError(28, "No space left on device")
+        real_write(path, text)
+
+    monkeypatch.setattr(io, "_write_synced", disk_full_on_the_fourth)
+    assert main([*argv, "--bootstrap", "200"]) == 2
+    assert f"{tables}: No space left on device" in capsys.readouterr().err
+    assert written == list(OUTPUTS[:4])
+    assert {n: (tables / n).read_text() for n in OUTPUTS} == before
+    assert sorted(p.name for p in tmp_path.iterdir() if p.name.startswith(".")) == []  # no staging left
+
+    monkeypatch.undo()
+    assert main([*argv, "--bootstrap", "200"]) == 0
+    after = {n: (tables / n).read_text() for n in OUTPUTS}
+    assert after["metrics.csv"] != before["metrics.csv"]  # the new verdicts, all six at once

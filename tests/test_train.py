@@ -177,6 +177,42 @@ def test_resume_from_a_mid_run_checkpoint_continues_the_step_count(spec, sft, tr
     assert again.losses == pytest.approx(first.losses, rel=1e-4)  # the same run as without the preemption
 
 
+@pytest.mark.parametrize("change", ["training spec", "tuning set"])
+def test_checkpoints_from_another_spec_or_tuning_set_are_discarded(
+    spec, sft, trained, tmp_path, caplog, change
+):
+    work = tmp_path / "work"
+    shutil.copytree(trained["work"], work)  # checkpoint-4, checkpoint-8 and their fingerprint
+    train, data = dict(TRAIN, max_steps=2, save_steps=2, merge=False), sft
+    if change == "tuning set":
+        data = tmp_path / "toy"
+        shutil.copytree(sft, data)
+        records = json.loads((data / "train.json").read_text())
+        (data / "train.json").write_text(json.dumps(records[::-1]))  # same records, another order
+        train = TRAIN  # the spec as trained
+    else:
+        assert train != TRAIN  # fewer steps: resuming would reuse checkpoint-8 as "finished"
+
+    with caplog.at_level(logging.INFO, logger="thinksafe"):
+        again = finetune(spec, train, data, work, tmp_path / "out", seed=0)
+
+    assert f"{work / 'checkpoint'}: stale checkpoints discarded" in caplog.text
+    assert again.resumed_from is None and again.steps == train["max_steps"]
+    steps_run = [m.split()[1] for m in caplog.messages if m.startswith("step ")]
+    assert steps_run[0] == f"1/{train['max_steps']}"
+
+
+def test_more_runtime_after_a_timeout_still_resumes(spec, sft, trained, tmp_path, caplog):
+    work = tmp_path / "work"
+    shutil.copytree(trained["work"], work)
+    shutil.rmtree(work / "checkpoint-8")  # the job timed out after step 4
+    longer = dict(TRAIN, resources={"runtime": 600, "mem_mb": 8000})  # resubmitted with more time
+    with caplog.at_level(logging.INFO, logger="thinksafe"):
+        again = finetune(spec, longer, sft, work, tmp_path / "out", seed=0)
+    assert "discarded" not in caplog.text
+    assert again.resumed_from.endswith("checkpoint-4") and again.steps == 8
+
+
 def test_finetune_command_names_a_missing_tuning_set(spec: dict, tmp_path: Path, capsys):
     from thinksafe.cli import main
 

@@ -35,7 +35,8 @@ def load_spec(text: str) -> dict:
 
 
 def write_tables(metrics, spec: dict, out_dir: Path) -> None:
-    """Render everything first, then write each file atomically: a failure leaves the old set in place."""
+    """Render everything first, then commit the six files as one set (io.commit_files): a kill, a full
+    disk or a permission error leaves the old tables, never old and new ones mixed."""
     from thinksafe import io
     from thinksafe.report import tables
 
@@ -52,8 +53,7 @@ def write_tables(metrics, spec: dict, out_dir: Path) -> None:
         "table2.tex": t2.latex(),
         "summary.md": summary.markdown(),
     }
-    for name in OUTPUTS:
-        io.write_text(out_dir / name, texts[name])
+    io.commit_files(out_dir, {name: texts[name] for name in OUTPUTS})
 
 
 def run(args: argparse.Namespace) -> int:

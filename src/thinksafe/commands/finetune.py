@@ -47,10 +47,15 @@ def run(args: argparse.Namespace) -> int:
     if not (args.sft / "train.json").is_file():
         raise ThinksafeError(f"{args.sft}: no train.json (build the tuning set first)")
     n_gpus = gpus_wanted(train_spec, model_spec)
+    # The model entry decides the device; the finetune section's resources are what SLURM gave the job.
+    model_spec = {**model_spec, "resources": {**model_spec.get("resources", {}), "gpus": n_gpus}}
     if n_gpus > 1 and "LOCAL_RANK" not in os.environ:
         import torch
 
         if torch.cuda.device_count() >= n_gpus:
+            from thinksafe.train.run import claim_work
+
+            claim_work(model_spec, train_spec, args.sft, args.work, args.seed, world=n_gpus)
             argv = sys.argv[sys.argv.index("finetune") + 1 :]
             log.info("launching %d processes: accelerate launch", n_gpus)
             return subprocess.call(launch_command(n_gpus, argv))
@@ -58,7 +63,5 @@ def run(args: argparse.Namespace) -> int:
                     torch.cuda.device_count())  # fmt: skip
     from thinksafe.train.run import finetune
 
-    # The model entry decides the device; the finetune section's resources are what SLURM gave the job.
-    model_spec = {**model_spec, "resources": {**model_spec.get("resources", {}), "gpus": n_gpus}}
     finetune(model_spec, train_spec, args.sft, args.work, args.out, args.seed)
     return 0

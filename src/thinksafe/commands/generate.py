@@ -3,8 +3,9 @@
 The shard is a contiguous slice of the items file (shard k of N: items[k*n//N : (k+1)*n//N]), so it
 is the same on every run of the same file. Finished records are appended to the undeclared
 `<out>.partial`; a restarted job skips the ids already there. At the end the sidecar `.meta.json` is
-written, then the partial is promoted to `<out>` in item order (both atomically). A partial left by a
-different spec, items file or seed is discarded, never mixed in.
+written, then the partial is promoted to `<out>` in item order (both atomically). The partial is claimed
+with the fingerprint of the spec, the items file's sha256, the shard and the seed (io.claim): one left by
+a different spec, items file or seed is discarded with a log line, never mixed in.
 """
 
 from __future__ import annotations
@@ -18,10 +19,10 @@ from pathlib import Path
 
 from thinksafe.commands.specs import json_object
 from thinksafe.errors import ThinksafeError, located
-from thinksafe.io import PartialFile, read_jsonl, write_json, write_text
+from thinksafe.io import PartialFile, fingerprint, read_jsonl, result_spec
 from thinksafe.models import recipes
 from thinksafe.progress import Progress, summary
-from thinksafe.records import sha256_file, sha256_text
+from thinksafe.records import sha256_file
 
 log = logging.getLogger("thinksafe")
 
@@ -76,17 +77,6 @@ def _now() -> str:
     return dt.datetime.now(dt.UTC).isoformat(timespec="seconds")
 
 
-def open_partial(out: Path, fingerprint: str) -> PartialFile:
-    """The partial log for `out`, emptied first if it was written under another fingerprint."""
-    stamp = out.with_name(out.name + ".partial.fingerprint")
-    partial = out.with_name(out.name + ".partial")
-    if partial.exists() and (not stamp.exists() or stamp.read_text().strip() != fingerprint):
-        log.warning("%s: written for another spec, items or seed; starting over", partial)
-        partial.unlink()
-    write_text(stamp, fingerprint + "\n")
-    return PartialFile(out)
-
-
 def set_threads(n: int) -> None:
     """Use exactly the job's cores: torch's OpenMP threads wait on each other at every op, and on a busy
     machine more threads than cores made batched CPU decoding over 10x slower (docs/models.md)."""
@@ -116,8 +106,8 @@ def run(args: argparse.Namespace) -> int:
         )  # fmt: skip
     items = shard_slice(every, shard, args.n_shards)
     items_sha = sha256_file(args.items)
-    fingerprint = sha256_text(json.dumps([spec, items_sha, shard, args.n_shards, seed], sort_keys=True))
-    partial = open_partial(out, fingerprint)
+    fp = fingerprint("generations", result_spec(spec), items_sha, shard, args.n_shards, seed)
+    partial = PartialFile(out, fingerprint=fp, what="generations")
     todo = [it for it in items if it["id"] not in partial.done]
     label = f"generate {spec['name']} {Path(args.items).stem} shard {args.shard}"
     started = _now()
@@ -168,11 +158,10 @@ def run(args: argparse.Namespace) -> int:
         **info,
         "counts": counts,
     }
-    # meta first: if the job dies between the two, the missing output makes Snakemake rerun it, and the
-    # rerun resumes from the partial.
-    write_json(meta_path(out), meta)
-    partial.promote(order=[it["id"] for it in items])
-    out.with_name(out.name + ".partial.fingerprint").unlink(missing_ok=True)
+    # Shard and meta are written as one set, meta renamed in first: if the job dies between the two
+    # renames, the missing output makes Snakemake rerun it, and the rerun resumes from the partial.
+    meta_text = json.dumps(meta, indent=2, ensure_ascii=False) + "\n"
+    partial.promote(order=[it["id"] for it in items], sidecars={meta_path(out): meta_text})
     tokens_per_s = counts["output_tokens"] / progress.seconds if progress.seconds > 0 and todo else 0.0
     summary(label, **counts, seconds=f"{progress.seconds:.1f}", output_tokens_per_s=f"{tokens_per_s:.1f}")
     return 0

@@ -7,7 +7,10 @@ safety-oriented thought that assigns Allowed / Disallowed / Safe Completion agai
 prompts.SAFETY_POLICY, then the answer → filters (filters.py) → records with per-record lineage.
 
 Captions and teacher outputs are appended to `.partial` logs beside the output, so a killed build
-resumes without paying for the same API calls twice; the logs go once the set is written.
+resumes without paying for the same API calls twice; the logs go once the set is written. Each log is
+claimed with the fingerprint of what wrote it (io.claim): the captioner or teacher, its spec and prompt,
+the seed, and the sha256 of the source items files; teacher outputs also depend on the captions'
+fingerprint. A log left by another captioner, teacher or source data is discarded with a log line.
 """
 
 from __future__ import annotations
@@ -23,8 +26,9 @@ from thinksafe.dataset.output import BuiltSet
 from thinksafe.dataset.sharegpt import BadRecord, check_image, format_target, make_record, split_target
 from thinksafe.dataset.template_teacher import template_caption, template_teacher
 from thinksafe.errors import ThinksafeError, located
-from thinksafe.io import PartialFile, read_jsonl
+from thinksafe.io import PartialFile, fingerprint, partial_path, read_jsonl, release, result_spec
 from thinksafe.progress import Progress
+from thinksafe.records import sha256_file
 
 log = logging.getLogger("thinksafe")
 TEMPLATE = "template"
@@ -138,6 +142,29 @@ class Rebuild:
         self.built = BuiltSet(name=spec["name"], kind=spec["kind"])
 
     # -- model-backed or template steps ---------------------------------------------------------------
+    def fingerprint(self, step: str) -> str:
+        """What the `step` log (captions or teacher) was produced by: a change discards the log."""
+        sources = {s: sha256_file(self.items_root / f"{s}.jsonl") for s in self.spec.get("sources", [])}
+        captions = fingerprint(
+            "captions",
+            self.captioner,
+            result_spec(self.spec.get("captioner_spec")),
+            prompts.CAPTION_PROMPT,
+            sources,
+        )
+        if step == "captions":
+            return captions
+        return fingerprint(
+            "teacher",
+            self.teacher,
+            result_spec(self.teacher_spec),
+            prompts.TEACHER_PROMPT,
+            prompts.REFERENCE_BLOCK,
+            prompts.policy_sha256(),
+            self.seed,
+            captions,
+        )
+
     def captions(self, items: list[dict]) -> dict[str, str]:
         def make(chunk: list[dict]) -> list[dict]:
             if self.captioner == TEMPLATE:
@@ -154,7 +181,9 @@ class Rebuild:
                 for it, g in zip(chunk, gens, strict=True)
             ]
 
-        cache = PartialFile(self.out.with_name(f".{self.out.name}.captions.jsonl"))
+        cache = PartialFile(
+            log_path(self.out, "captions"), fingerprint=self.fingerprint("captions"), what="captions"
+        )
         recs = _cached(cache, items, make, "captions")
         cache.close()
         return {i: r["text"] for i, r in recs.items()}
@@ -182,7 +211,9 @@ class Rebuild:
                 for it, g in zip(chunk, gens, strict=True)
             ]
 
-        self.teacher_cache = PartialFile(self.out.with_name(f".{self.out.name}.teacher.jsonl"))
+        self.teacher_cache = PartialFile(
+            log_path(self.out, "teacher"), fingerprint=self.fingerprint("teacher"), what="teacher outputs"
+        )
         recs = _cached(self.teacher_cache, items, make, "teacher")
         self.teacher_cache.close()
         return recs
@@ -365,7 +396,12 @@ def rebuild(
     return Rebuild(spec, teacher_spec, raw_root, items_root, out, seed).run()
 
 
+def log_path(out: Path, step: str) -> Path:
+    """The output whose `.partial` holds the `step` log (captions or teacher) of the set at `out`."""
+    return out.with_name(f".{out.name}.{step}.jsonl")
+
+
 def cleanup_partials(out: Path) -> None:
-    """Remove the caption and teacher logs once the set is written."""
-    for suffix in ("captions", "teacher"):
-        out.with_name(f".{out.name}.{suffix}.jsonl.partial").unlink(missing_ok=True)
+    """Remove the caption and teacher logs, and their fingerprints, once the set is written."""
+    for step in ("captions", "teacher"):
+        release(partial_path(log_path(out, step)))

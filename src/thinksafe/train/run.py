@@ -1,9 +1,12 @@
 """Fine-tune one model on one tuning set with transformers' Trainer (accelerate underneath).
 
 Checkpoints go to the work dir (never a declared output: Snakemake deletes those when a job fails);
-a rerun resumes from the newest checkpoint and continues the step count. At the end the declared
-output appears in one step: the adapter at its top (PeftModel loads it), train_log.jsonl, loss_curve.png,
-hyperparameters.json and, with `merge: true`, merged/ (bf16).
+a rerun resumes from the newest checkpoint and continues the step count. The checkpoints are claimed
+with the fingerprint of the model entry, the training spec, the seed, the process count and the sha256
+of train.json (io.claim): checkpoints left by another spec or another tuning set are discarded with a
+log line, never resumed. At the end the declared output appears in one step: the adapter at its top
+(PeftModel loads it), train_log.jsonl, loss_curve.png, hyperparameters.json and, with `merge: true`,
+merged/ (bf16).
 """
 
 from __future__ import annotations
@@ -15,7 +18,9 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from thinksafe.io import claim, fingerprint, result_spec
 from thinksafe.progress import summary
+from thinksafe.records import sha256_file
 from thinksafe.train import data as tdata
 from thinksafe.train import model as tmodel
 from thinksafe.train.outputs import write_outputs
@@ -81,6 +86,22 @@ def newest_checkpoint(work: Path) -> str | None:
             continue
         return str(ckpt)
     return None
+
+
+def work_fingerprint(model_spec: dict, train_spec: dict, sft: Path, seed: int, world: int) -> str:
+    """What the checkpoints in a work dir were trained from (memory and runtime left out: io.result_spec)."""
+    train = result_spec({**resolve(train_spec), "resources": train_spec.get("resources") or {}})
+    sft_sha = sha256_file(Path(sft) / "train.json")
+    return fingerprint("checkpoints", result_spec(model_spec), train, seed, world, sft_sha)
+
+
+def claim_work(model_spec: dict, train_spec: dict, sft: Path, work: Path, seed: int, world: int) -> bool:
+    """Keep the work dir's checkpoints only if they were trained from the same inputs (True: resume).
+    Called once, before any training process starts (several would race on the removal)."""
+    fp = work_fingerprint(model_spec, train_spec, sft, seed, world)
+    return claim(
+        Path(work) / "checkpoint", fp, "checkpoints", parts=lambda: sorted(Path(work).glob("checkpoint-*"))
+    )
 
 
 def _steps(n_examples: int, train: dict, world: int) -> tuple[int, int]:
@@ -163,6 +184,9 @@ def finetune(model_spec: dict, train_spec: dict, sft: Path, work: Path, out: Pat
 
     t0 = time.monotonic()
     train = resolve(train_spec)
+    world = int(os.environ.get("WORLD_SIZE", "1"))
+    if "LOCAL_RANK" not in os.environ:  # under `accelerate launch` the launching command claimed it
+        claim_work(model_spec, train_spec, sft, work, seed, world)
     on_gpu = torch.cuda.is_available() and int(model_spec.get("resources", {}).get("gpus", 0)) > 0
     set_seed(seed)
     lm = load(tmodel.training_spec(model_spec, on_gpu))
@@ -170,7 +194,6 @@ def finetune(model_spec: dict, train_spec: dict, sft: Path, work: Path, out: Pat
     examples, dropped = tdata.load_examples(spec, lm.processor, sft, int(train["max_length"]))
     log.info("%d training examples from %s (%s dropped)", len(examples), sft, sum(dropped.values()))
     model = tmodel.prepare(lm.model, train)
-    world = int(os.environ.get("WORLD_SIZE", "1"))
     total, save = _steps(len(examples), train, world)
     args = training_arguments(train, work, seed, total, save, on_gpu)
     if args.activation_checkpointing and hasattr(model, "enable_input_require_grads"):

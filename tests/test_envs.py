@@ -14,8 +14,9 @@ import yaml
 from dag import BIN, ROOT, project_copy
 
 ENVS = ROOT / "envs"
-# vllm 0.33.0's wheel metadata: torch==2.14.0, transformers>=5.16.1,<5.21.0, requests>=2.33.0.
-VLLM_OWN = {"torch": "2.14.0", "transformers": "5.20.2", "requests": "2.33.1"}
+# vllm 0.33.0's wheel metadata: torch==2.14.0, transformers>=5.16.1,<5.21.0, requests>=2.33.0; and
+# its mistral-common[image]: numpy<2.4.
+VLLM_OWN = {"torch": "2.14.0", "transformers": "5.20.2", "requests": "2.33.1", "numpy": "2.3.5"}
 PIN = re.compile(r"^([A-Za-z0-9_.\-\[\]]+)==([A-Za-z0-9_.+\-]+)$")
 
 

@@ -1,6 +1,6 @@
 # Two commands set everything up on a fresh machine with Python 3.11:
 #   make demo   venv + pinned deps + demo models + the whole DAG on the embedded default
-#   make test   the test suite (what .ci/run calls)
+#   make test   the test suite (.ci/run runs `make lint`, then these two in this order)
 PY ?= python3.11
 VENV := .venv
 BIN := $(abspath $(VENV))/bin
@@ -41,8 +41,13 @@ demo: install
 test: install sysdeps
 	pytest -q -rs
 
+# The static checks CI runs: ruff, snakefmt on the rules, and snakemake --lint on the demo and the full
+# config (a lint fails the target). Lint only reads the workflow; it plans and runs nothing.
 lint: install
 	ruff check src tests bench
+	snakefmt --check Snakefile rules/
+	snakemake --lint --configfile config/demo.yaml
+	snakemake --lint
 
 bench: install
 	python bench/run_all.py

@@ -5,7 +5,7 @@
 rule aggregate:
     input:
         judgments=all_judgments(),
-        item_file=expand("data/items/{benchmark}.jsonl", benchmark=BENCHMARKS),
+        item_file=all_items(),
     output:
         metrics=report("results/tables/metrics.csv", category="Tables", caption="../report/metrics.rst"),
         table1=report("results/tables/table1.md", category="Tables", caption="../report/table1.rst"),
@@ -13,18 +13,22 @@ rule aggregate:
         table2=report("results/tables/table2.md", category="Tables", caption="../report/table2.rst"),
         table2_tex="results/tables/table2.tex",
         summary=report("results/tables/summary.md", category="Tables", caption="../report/summary.rst"),
-    params:
-        spec=tsconfig.spec_json(aggregate_spec()),
     log:
         "logs/aggregate/aggregate.log",
     benchmark:
         "logs/benchmarks/aggregate/aggregate.tsv"
-    threads: 2
+    conda:
+        env_file("cpu")
+    threads: lambda wc: job_resources("aggregate", wc)["cpus"]
     resources:
-        mem_mb=lambda wc, attempt: 4000 * attempt,
-        runtime=lambda wc, attempt: 30 * attempt,
+        gpu=lambda wc: job_resources("aggregate", wc)["gpu"],
+        mem_mb=lambda wc, attempt: job_resources("aggregate", wc)["mem_mb"] * attempt,
+        runtime=lambda wc, attempt: job_resources("aggregate", wc)["runtime"] * attempt,
+    params:
+        spec=aggregate_spec_json(),
+        tables=lambda wc, output: parent_dir(output),
     shell:
-        "{TS} aggregate --spec {params.spec:q} --out-dir results/tables > {log} 2>&1"
+        "thinksafe aggregate --spec {params.spec:q} --out-dir {params.tables:q} > {log:q} 2>&1"
 
 
 rule figures:
@@ -41,12 +45,17 @@ rule figures:
         "logs/figures/figures.log",
     benchmark:
         "logs/benchmarks/figures/figures.tsv"
-    threads: 1
+    conda:
+        env_file("cpu")
+    threads: lambda wc: job_resources("figures", wc)["cpus"]
     resources:
-        mem_mb=lambda wc, attempt: 2000 * attempt,
-        runtime=lambda wc, attempt: 15 * attempt,
+        gpu=lambda wc: job_resources("figures", wc)["gpu"],
+        mem_mb=lambda wc, attempt: job_resources("figures", wc)["mem_mb"] * attempt,
+        runtime=lambda wc, attempt: job_resources("figures", wc)["runtime"] * attempt,
+    params:
+        tables=lambda wc, input: parent_dir(input),
     shell:
-        "{TS} figures --tables results/tables --out {output} > {log} 2>&1"
+        "thinksafe figures --tables {params.tables:q} --out {output:q} > {log:q} 2>&1"
 
 
 rule report:
@@ -55,20 +64,24 @@ rule report:
         figures="results/figures",
         audit=audit_targets(),
         generations=all_generations(),
-        item_file=expand("data/items/{benchmark}.jsonl", benchmark=BENCHMARKS),
+        item_file=all_items(),
         judgments=all_judgments(),
     output:
         report("results/report.html", category="Report", caption="../report/report.rst"),
-    params:
-        spec=tsconfig.spec_json(aggregate_spec()),
     log:
         "logs/report/report.log",
     benchmark:
         "logs/benchmarks/report/report.tsv"
-    threads: 1
+    conda:
+        env_file("cpu")
+    threads: lambda wc: job_resources("report", wc)["cpus"]
     resources:
-        mem_mb=lambda wc, attempt: 2000 * attempt,
-        runtime=lambda wc, attempt: 15 * attempt,
+        gpu=lambda wc: job_resources("report", wc)["gpu"],
+        mem_mb=lambda wc, attempt: job_resources("report", wc)["mem_mb"] * attempt,
+        runtime=lambda wc, attempt: job_resources("report", wc)["runtime"] * attempt,
+    params:
+        spec=aggregate_spec_json(),
+        tables=lambda wc, input: parent_dir(input.tables),
     shell:
-        "{TS} report --spec {params.spec:q} --tables results/tables --figures {input.figures}"
-        " --out {output} > {log} 2>&1"
+        "thinksafe report --spec {params.spec:q} --tables {params.tables:q} --figures {input.figures:q}"
+        " --out {output:q} > {log:q} 2>&1"

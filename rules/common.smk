@@ -1,4 +1,5 @@
-# Config lookups, target lists and resource helpers. Every rule's input and params go through here.
+# Config lookups, target lists, conda environments and the one resource helper. Every function the
+# rules call lives here; the stage files hold rules only (snakemake --lint).
 import sys
 from pathlib import Path
 
@@ -16,19 +17,22 @@ except ThinksafeError as e:
     sys.exit(2)
 
 
+# Names start with a letter or digit, so a wildcard is never `.` or `..`; `+` joins model and dataset.
 wildcard_constraints:
-    model="[^/]+",
-    benchmark="[^/]+",
-    judge="[^/]+",
-    dataset="[^/+]+",
+    model="[A-Za-z0-9][A-Za-z0-9._+-]*",
+    benchmark="[A-Za-z0-9][A-Za-z0-9._-]*",
+    judge="[A-Za-z0-9][A-Za-z0-9._-]*",
+    dataset="[A-Za-z0-9][A-Za-z0-9._-]*",
     shard="[0-9]+",
 
 
-TS = "thinksafe"  # the CLI, installed into the active environment by `make install`
 MODELS = tsconfig.evaluated_models(config)
 BENCHMARKS = config["run"]["benchmarks"]
 JUDGES = config["run"]["judges"]
 TUNED = tsconfig.tuned_models(config)
+
+
+# ---- config lookups -------------------------------------------------------------------------------
 
 
 def model_spec(name):
@@ -58,8 +62,9 @@ def model_inputs(name):
     return inputs
 
 
-def mirror_flag():
-    return f"--mirror {config['mirror']}" if config.get("mirror") else ""
+def mirror_args():
+    """`--mirror DIR` as two arguments for `{params.mirror:q}`: the directory reaches the shell quoted."""
+    return ["--mirror", str(config["mirror"])] if config.get("mirror") else []
 
 
 def source_spec(name):
@@ -79,8 +84,65 @@ def judge_spec(name):
     return spec
 
 
-def gpus(resources):
-    return resources.get("gpus", 0)
+def dataset_spec(name):
+    """The datasets entry, plus the resolved captioner and judge specs a rebuild needs."""
+    spec = dict(config["datasets"][name], name=name)
+    if spec.get("captioner") in config["models"]:
+        spec["captioner_spec"] = model_spec(spec["captioner"])
+    if spec.get("judge") in config["judges"]:
+        spec["judge_spec"] = judge_spec(spec["judge"])
+    return spec
+
+
+def dataset_models(name):
+    """The registry models a tuning set is built with (captioner, teacher); templates are not models."""
+    spec = config["datasets"][name]
+    return [spec[r] for r in ("captioner", "teacher") if spec.get(r) in config["models"]]
+
+
+def dataset_judge(name):
+    judge = config["datasets"][name].get("judge")
+    return judge if judge in config["judges"] else None
+
+
+def teacher_spec_json(name):
+    teacher = config["datasets"][name].get("teacher")
+    return model_spec_json(teacher) if teacher in config["models"] else "null"
+
+
+def dataset_raw(name):
+    return [f"data/raw/{s}" for s in config["datasets"][name].get("sources", [])]
+
+
+def dataset_items(name):
+    """The rebuild reads its sources' normalized items; the other kinds read the raw files only."""
+    spec = config["datasets"][name]
+    if spec["kind"] != "tis_rebuild":
+        return []
+    return [f"data/items/{s}.jsonl" for s in spec.get("sources", [])]
+
+
+def dataset_model_inputs(name):
+    return [f for m in dataset_models(name) for f in model_inputs(m)]
+
+
+def parent_dir(files):
+    """The one folder holding `files` (a rule's input or output), for CLI flags that take a folder."""
+    parents = {str(Path(f).parent) for f in ([files] if isinstance(files, str) else files)}
+    if len(parents) != 1:
+        raise ThinksafeError(f"expected files in one folder, got {sorted(parents)}")
+    return parents.pop()
+
+
+def finetune_spec_json():
+    return tsconfig.spec_json(config.get("finetune", {}))
+
+
+def audit_data():
+    return config["judge_audit"]["data"]
+
+
+# ---- targets ---------------------------------------------------------------------------------------
 
 
 def generation_files(model, benchmark):
@@ -101,6 +163,10 @@ def all_generations():
     return files + [f.removesuffix(".jsonl") + ".meta.json" for f in files]
 
 
+def all_items():
+    return expand("data/items/{benchmark}.jsonl", benchmark=BENCHMARKS)
+
+
 def aggregate_spec():
     models = {m: model_spec(m) for m in MODELS}
     return {
@@ -112,6 +178,10 @@ def aggregate_spec():
         "seed": config.get("seed", 0),
         "report": config.get("report", {}),
     }
+
+
+def aggregate_spec_json():
+    return tsconfig.spec_json(aggregate_spec())
 
 
 def audit_targets():
@@ -127,3 +197,94 @@ def all_targets():
         "results/report.html",
         *audit_targets(),
     ]
+
+
+# ---- conda environments (envs/*.yaml, for --sdm conda) ----------------------------------------------
+
+# Heaviest last: a job that runs several models takes the environment that holds all of them.
+ENVS = ("cpu", "inference", "vllm")
+BACKEND_ENV = {"hf": "inference", "vllm": "vllm", "openai": "cpu"}
+
+
+def env_file(name):
+    return f"../envs/{name}.yaml"  # relative to rules/, as Snakemake reads conda: paths
+
+
+def model_env(name):
+    return BACKEND_ENV.get(model_spec(name).get("backend"), "inference")
+
+
+def judge_env(name):
+    """The API and plain rule judges need no torch; a classifier, a head or embeddings do."""
+    spec = config["judges"][name]
+    if spec["kind"] == "llm" or (spec["kind"] == "rule" and not (spec.get("head") or spec.get("embed"))):
+        return "cpu"
+    return "inference"
+
+
+def dataset_env(name):
+    envs = [model_env(m) for m in dataset_models(name)]
+    if dataset_judge(name):
+        envs.append(judge_env(dataset_judge(name)))
+    return max(envs, key=ENVS.index, default="cpu")
+
+
+# ---- resources: the one lookup every rule uses --------------------------------------------------------
+
+# What a rule's job needs when no model, judge or training entry says more. runtime in minutes;
+# mem_mb and runtime are multiplied by the attempt in the rules.
+RULE_RESOURCES = {
+    "build_demo_model": {"cpus": 2, "mem_mb": 4000, "runtime": 20},
+    "download": {"cpus": 1, "mem_mb": 2000, "runtime": 60},
+    "normalize": {"cpus": 1, "mem_mb": 2000, "runtime": 30},
+    "generate": {"cpus": 2, "mem_mb": 4000, "runtime": 60},
+    "judge": {"cpus": 1, "mem_mb": 2000, "runtime": 60},
+    "judge_audit": {"cpus": 1, "mem_mb": 2000, "runtime": 60},
+    "build_dataset": {"cpus": 2, "mem_mb": 4000, "runtime": 120},
+    "contamination_guard": {"cpus": 1, "mem_mb": 2000, "runtime": 30},
+    "finetune": {"cpus": 2, "gpus": 1, "mem_mb": 64000, "runtime": 720},
+    "aggregate": {"cpus": 2, "mem_mb": 4000, "runtime": 30},
+    "figures": {"cpus": 1, "mem_mb": 2000, "runtime": 15},
+    "report": {"cpus": 1, "mem_mb": 2000, "runtime": 15},
+}
+
+
+def judge_resources(name):
+    spec = config["judges"][name]
+    # One judge_api unit per job that calls the judge API: `--resources judge_api=N` caps them.
+    return dict(spec.get("resources", {}), judge_api=int(spec["kind"] == "llm"))
+
+
+def dataset_resources(name):
+    """A tuning set is built by its captioner, then its teacher, then its judge's filter, one after
+    another: the job needs the largest of their GPUs, memory and CPUs and the sum of their runtimes."""
+    parts = [model_spec(m)["resources"] for m in dataset_models(name)]
+    if dataset_judge(name):
+        parts.append(judge_resources(dataset_judge(name)))
+    need = dict(RULE_RESOURCES["build_dataset"])
+    for part in parts:
+        for key in ("cpus", "gpus", "mem_mb", "judge_api"):
+            need[key] = max(need.get(key, 0), part.get(key, 0))
+        need["runtime"] += part.get("runtime", 0)
+    return need
+
+
+def job_resources(rule_name, wc):
+    """cpus, gpu, mem_mb, runtime and judge_api of one job of rule `rule_name`; the rule's defaults, replaced by
+    the resources of the model, judge or training the job runs (build_dataset: all of its models)."""
+    need = dict(RULE_RESOURCES[rule_name])
+    if rule_name == "generate":
+        need.update(model_spec(wc.model)["resources"])
+    elif rule_name in ("judge", "judge_audit"):
+        need.update(judge_resources(wc.judge))
+    elif rule_name == "build_dataset":
+        need = dataset_resources(wc.dataset)
+    elif rule_name == "finetune":
+        need.update(config.get("finetune", {}).get("resources", {}))
+    return {
+        "cpus": need.get("cpus", 1),
+        "gpu": need.get("gpus", 0),
+        "mem_mb": need["mem_mb"],
+        "runtime": need["runtime"],
+        "judge_api": need.get("judge_api", 0),
+    }

@@ -4,19 +4,22 @@
 rule download:
     output:
         directory("data/raw/{benchmark}"),
-    params:
-        spec=lambda wc: tsconfig.spec_json(source_spec(wc.benchmark)),
-        mirror=mirror_flag(),
     log:
         "logs/download/{benchmark}.log",
     benchmark:
         "logs/benchmarks/download/{benchmark}.tsv"
-    threads: 1
+    conda:
+        env_file("cpu")
+    threads: lambda wc: job_resources("download", wc)["cpus"]
     resources:
-        mem_mb=lambda wc, attempt: 2000 * attempt,
-        runtime=lambda wc, attempt: 60 * attempt,
+        gpu=lambda wc: job_resources("download", wc)["gpu"],
+        mem_mb=lambda wc, attempt: job_resources("download", wc)["mem_mb"] * attempt,
+        runtime=lambda wc, attempt: job_resources("download", wc)["runtime"] * attempt,
+    params:
+        spec=lambda wc: tsconfig.spec_json(source_spec(wc.benchmark)),
+        mirror=mirror_args(),
     shell:
-        "{TS} download --spec {params.spec:q} {params.mirror} --out {output} > {log} 2>&1"
+        "thinksafe download --spec {params.spec:q} {params.mirror:q} --out {output:q} > {log:q} 2>&1"
 
 
 rule normalize:
@@ -24,18 +27,21 @@ rule normalize:
         "data/raw/{benchmark}",
     output:
         "data/items/{benchmark}.jsonl",
-    params:
-        spec=lambda wc: tsconfig.spec_json(source_spec(wc.benchmark)),
-        allow_skips="--allow-skips" if config.get("allow_skips") else "",
-        seed=config.get("seed", 0),
     log:
         "logs/normalize/{benchmark}.log",
     benchmark:
         "logs/benchmarks/normalize/{benchmark}.tsv"
-    threads: 1
+    conda:
+        env_file("cpu")
+    threads: lambda wc: job_resources("normalize", wc)["cpus"]
     resources:
-        mem_mb=lambda wc, attempt: 2000 * attempt,
-        runtime=lambda wc, attempt: 30 * attempt,
+        gpu=lambda wc: job_resources("normalize", wc)["gpu"],
+        mem_mb=lambda wc, attempt: job_resources("normalize", wc)["mem_mb"] * attempt,
+        runtime=lambda wc, attempt: job_resources("normalize", wc)["runtime"] * attempt,
+    params:
+        spec=lambda wc: tsconfig.spec_json(source_spec(wc.benchmark)),
+        allow_skips=["--allow-skips"] if config.get("allow_skips") else [],
+        seed=config.get("seed", 0),
     shell:
-        "{TS} normalize --spec {params.spec:q} --raw {input} --seed {params.seed} {params.allow_skips}"
-        " --out {output} > {log} 2>&1"
+        "thinksafe normalize --spec {params.spec:q} --raw {input:q} --seed {params.seed:q}"
+        " {params.allow_skips:q} --out {output:q} > {log:q} 2>&1"

@@ -8,19 +8,22 @@ rule generate:
     output:
         jsonl="results/generations/{model}/{benchmark}/{shard}.jsonl",
         meta="results/generations/{model}/{benchmark}/{shard}.meta.json",
-    params:
-        spec=lambda wc: model_spec_json(wc.model),
-        n_shards=lambda wc: n_shards(wc.model, wc.benchmark),
-        seed=config.get("seed", 0),
     log:
         "logs/generate/{model}/{benchmark}/{shard}.log",
     benchmark:
         "logs/benchmarks/generate/{model}/{benchmark}/{shard}.tsv"
-    threads: lambda wc: model_spec(wc.model)["resources"].get("cpus", 2)
+    conda:
+        lambda wc: env_file(model_env(wc.model))
+    threads: lambda wc: job_resources("generate", wc)["cpus"]
     resources:
-        gpu=lambda wc: gpus(model_spec(wc.model)["resources"]),
-        mem_mb=lambda wc, attempt: model_spec(wc.model)["resources"]["mem_mb"] * attempt,
-        runtime=lambda wc, attempt: model_spec(wc.model)["resources"]["runtime"] * attempt,
+        gpu=lambda wc: job_resources("generate", wc)["gpu"],
+        mem_mb=lambda wc, attempt: job_resources("generate", wc)["mem_mb"] * attempt,
+        runtime=lambda wc, attempt: job_resources("generate", wc)["runtime"] * attempt,
+    params:
+        spec=lambda wc: model_spec_json(wc.model),
+        n_shards=lambda wc: n_shards(wc.model, wc.benchmark),
+        seed=config.get("seed", 0),
     shell:
-        "{TS} generate --spec {params.spec:q} --items {input.item_file} --shard {wildcards.shard}"
-        " --n-shards {params.n_shards} --seed {params.seed} --threads {threads} --out {output.jsonl} > {log} 2>&1"
+        "thinksafe generate --spec {params.spec:q} --items {input.item_file:q} --shard {wildcards.shard:q}"
+        " --n-shards {params.n_shards:q} --seed {params.seed:q} --threads {threads}"
+        " --out {output.jsonl:q} > {log:q} 2>&1"

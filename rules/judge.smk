@@ -7,40 +7,44 @@ rule judge:
         generations="results/generations/{model}/{benchmark}/{shard}.jsonl",
     output:
         "results/judgments/{judge}/{model}/{benchmark}/{shard}.jsonl",
-    params:
-        spec=lambda wc: tsconfig.spec_json(judge_spec(wc.judge)),
     log:
         "logs/judge/{judge}/{model}/{benchmark}/{shard}.log",
     benchmark:
         "logs/benchmarks/judge/{judge}/{model}/{benchmark}/{shard}.tsv"
-    threads: 1
+    conda:
+        lambda wc: env_file(judge_env(wc.judge))
+    threads: lambda wc: job_resources("judge", wc)["cpus"]
     resources:
-        gpu=lambda wc: gpus(config["judges"][wc.judge].get("resources", {})),
-        mem_mb=lambda wc, attempt: config["judges"][wc.judge].get("resources", {}).get("mem_mb", 2000) * attempt,
-        runtime=lambda wc, attempt: config["judges"][wc.judge].get("resources", {}).get("runtime", 60) * attempt,
-        # One unit per API-judge job: `--resources judge_api=N` caps jobs calling the API at once.
-        judge_api=lambda wc: int(config["judges"][wc.judge]["kind"] == "llm"),
+        gpu=lambda wc: job_resources("judge", wc)["gpu"],
+        mem_mb=lambda wc, attempt: job_resources("judge", wc)["mem_mb"] * attempt,
+        runtime=lambda wc, attempt: job_resources("judge", wc)["runtime"] * attempt,
+        judge_api=lambda wc: job_resources("judge", wc)["judge_api"],
+    params:
+        spec=lambda wc: tsconfig.spec_json(judge_spec(wc.judge)),
     shell:
-        "{TS} judge --spec {params.spec:q} --items {input.item_file} --generations {input.generations}"
-        " --out {output} > {log} 2>&1"
+        "thinksafe judge --spec {params.spec:q} --items {input.item_file:q}"
+        " --generations {input.generations:q} --out {output:q} > {log:q} 2>&1"
 
 
 rule judge_audit:
     input:
-        lambda wc: config["judge_audit"]["data"],
+        lambda wc: audit_data(),
     output:
         json="results/audit/{judge}.json",
         md="results/audit/{judge}.md",
-    params:
-        spec=lambda wc: tsconfig.spec_json(judge_spec(wc.judge)),
     log:
         "logs/judge_audit/{judge}.log",
     benchmark:
         "logs/benchmarks/judge_audit/{judge}.tsv"
-    threads: 1
+    conda:
+        lambda wc: env_file(judge_env(wc.judge))
+    threads: lambda wc: job_resources("judge_audit", wc)["cpus"]
     resources:
-        gpu=lambda wc: gpus(config["judges"][wc.judge].get("resources", {})),
-        mem_mb=lambda wc, attempt: config["judges"][wc.judge].get("resources", {}).get("mem_mb", 2000) * attempt,
-        runtime=lambda wc, attempt: config["judges"][wc.judge].get("resources", {}).get("runtime", 60) * attempt,
+        gpu=lambda wc: job_resources("judge_audit", wc)["gpu"],
+        mem_mb=lambda wc, attempt: job_resources("judge_audit", wc)["mem_mb"] * attempt,
+        runtime=lambda wc, attempt: job_resources("judge_audit", wc)["runtime"] * attempt,
+        judge_api=lambda wc: job_resources("judge_audit", wc)["judge_api"],
+    params:
+        spec=lambda wc: tsconfig.spec_json(judge_spec(wc.judge)),
     shell:
-        "{TS} audit --spec {params.spec:q} --data {input} --out {output.json} > {log} 2>&1"
+        "thinksafe audit --spec {params.spec:q} --data {input:q} --out {output.json:q} > {log:q} 2>&1"

@@ -4,15 +4,18 @@
 rule build_demo_model:
     output:
         directory("data/models/{kind}"),
-    wildcard_constraints:
-        kind="demo-base|tiny",
     log:
         "logs/build_demo_model/{kind}.log",
     benchmark:
         "logs/benchmarks/build_demo_model/{kind}.tsv"
-    threads: 2
+    wildcard_constraints:
+        kind="demo-base|tiny",
+    conda:
+        env_file("inference")
+    threads: lambda wc: job_resources("build_demo_model", wc)["cpus"]
     resources:
-        mem_mb=lambda wc, attempt: 4000 * attempt,
-        runtime=lambda wc, attempt: 20 * attempt,
+        gpu=lambda wc: job_resources("build_demo_model", wc)["gpu"],
+        mem_mb=lambda wc, attempt: job_resources("build_demo_model", wc)["mem_mb"] * attempt,
+        runtime=lambda wc, attempt: job_resources("build_demo_model", wc)["runtime"] * attempt,
     shell:
-        "{TS} build-model --kind {wildcards.kind} --out {output} > {log} 2>&1"
+        "thinksafe build-model --kind {wildcards.kind:q} --out {output:q} > {log:q} 2>&1"

@@ -37,7 +37,7 @@ munge -n | unmunge >/dev/null
 
 # --- slurm config ----------------------------------------------------------------------------------
 MEM=$(( $(free -m | awk '/^Mem:/{print $2}') * 80 / 100 ))
-CPUS=$(nproc)
+CPUS=$(nproc --all)  # not plain nproc: it honours OMP_NUM_THREADS, and a 1-CPU node never runs 2-thread jobs
 NGPU=${FAKE_GPUS:-1}
 GTYPE=${GPU_TYPE:-a100}
 GPUFILES=$(echo /dev/null /dev/zero /dev/full /dev/urandom | cut -d" " -f1-"$NGPU" | tr " " ,)

@@ -1,5 +1,6 @@
-"""Helpers for the cluster, DVC and rerun tests: a project copy that is its own git repository, a
-Snakemake call that cannot hang, and the planned-job count of a dry run.
+"""Helpers for every test that plans or runs the DAG: a project copy (never the project itself, whose
+data/ and results/ belong to the user's runs), a Snakemake call that cannot hang, and the planned jobs
+of a dry run.
 
 Snakemake runs in its own process group and the whole group gets SIGKILL on timeout: the SLURM
 executor has been seen to ignore SIGTERM while it waits on job status (../shared/notes/slurm.md).
@@ -61,20 +62,29 @@ def git(project: Path, *args: str) -> str:
     return run(["git", *args], project, timeout=60).stdout
 
 
-def project_copy(dest: Path, shared: Path) -> Path:
-    """The tracked files of the project, committed into a fresh git repository, ../shared beside it."""
-    files = subprocess.run(["git", "ls-files", "-z"], cwd=ROOT, capture_output=True, check=True).stdout
+def project_copy(dest: Path, shared: Path | None = None, repo: bool = True) -> Path:
+    """The project's files (tracked, and new ones git does not ignore) copied to dest/thinksafe, never
+    its runs (data/, results/, .snakemake/ are ignored), so a test plans and runs on its own state.
+    `shared` (the shared_dir fixture) is linked beside it as ../shared; with `repo` the copy is
+    committed into a fresh git repository (DVC needs one)."""
+    listed = subprocess.run(
+        ["git", "ls-files", "-z", "--cached", "--others", "--exclude-standard"],
+        cwd=ROOT,
+        capture_output=True,
+        check=True,
+    ).stdout
     project = dest / "thinksafe"
-    for name in filter(None, files.decode().split("\0")):
+    for name in filter(None, listed.decode().split("\0")):
         src = ROOT / name
         if src.is_file():
             (project / name).parent.mkdir(parents=True, exist_ok=True)
             shutil.copy2(src, project / name)
-    if not (dest / "shared").exists():
-        (dest / "shared").symlink_to(shared)
-    git(project, "init", "-q", "-b", "main")
-    git(project, "add", "-A")
-    git(project, "commit", "-q", "-m", "project copy")
+    if shared is not None and not (dest / "shared").exists():
+        (dest / "shared").symlink_to(shared, target_is_directory=True)
+    if repo:
+        git(project, "init", "-q", "-b", "main")
+        git(project, "add", "-A")
+        git(project, "commit", "-q", "-m", "project copy")
     return project
 
 
@@ -117,7 +127,7 @@ def plan(project: Path, *args: str, configs=TINY) -> Plan:
     return Plan(counts, jobs)
 
 
-def small_run(tmp_path_factory, shared: Path) -> Path:
+def small_run(tmp_path_factory, shared: Path | None = None) -> Path:
     """A project copy in which the whole tiny DAG has run once per test session (the DVC and rerun
     tests share it; none of them changes its files)."""
     root = tmp_path_factory.getbasetemp() / "small-run"

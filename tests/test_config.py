@@ -8,6 +8,7 @@ import sys
 from pathlib import Path
 
 import pytest
+from dag import project_copy
 
 from thinksafe import config
 from thinksafe.errors import ThinksafeError
@@ -75,7 +76,7 @@ def test_snakemake_stops_before_any_job_with_one_line(tmp_path):
     bad = overlay(tmp_path, "run:\n  models: [demo-reasoner, gpt-7]\n")
     proc = subprocess.run(
         [SNAKEMAKE, "-n", "--configfile", "config/demo.yaml", str(bad)],
-        cwd=ROOT,
+        cwd=project_copy(tmp_path, repo=False),
         capture_output=True,
         text=True,
         timeout=120,
@@ -86,10 +87,10 @@ def test_snakemake_stops_before_any_job_with_one_line(tmp_path):
     assert "rule " not in proc.stdout  # nothing was planned
 
 
-def test_demo_dry_run_lists_every_stage_as_separate_jobs():
+def test_demo_dry_run_lists_every_stage_as_separate_jobs(tmp_path):
     proc = subprocess.run(
         [SNAKEMAKE, "-n", "--configfile", "config/demo.yaml", "--forceall"],
-        cwd=ROOT,
+        cwd=project_copy(tmp_path, repo=False),
         capture_output=True,
         text=True,
         timeout=120,

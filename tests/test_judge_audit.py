@@ -13,8 +13,8 @@ from thinksafe.judges import audit, get_judge
 
 
 @pytest.fixture(scope="module")
-def data(shared_dir):
-    return shared_dir / "judge-validation" / "jbb-judge-comparison" / "judge-comparison.csv"
+def data(judge_validation):
+    return judge_validation / "jbb-judge-comparison" / "judge-comparison.csv"
 
 
 def test_the_set_reads_as_mac_roman_with_its_published_figures(data):

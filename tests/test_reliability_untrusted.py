@@ -81,9 +81,9 @@ def test_pickle_weights_are_refused_unless_the_entry_allows_them(tiny_model_dir,
     assert all(round(float(t.double().sum()), 5) in sums for t in weights.values())
 
 
-def test_a_tampered_mirror_file_is_refused(shared_dir, tmp_path, capsys):
-    mirror = tmp_path / "mirror"
-    shutil.copytree(shared_dir / "benchmarks" / "figstep-safebench", mirror / "figstep-safebench")
+def test_a_tampered_mirror_file_is_refused(mirror, tmp_path, capsys):
+    upstream, mirror = mirror, tmp_path / "mirror"
+    shutil.copytree(upstream / "figstep-safebench", mirror / "figstep-safebench")
     csv = mirror / "figstep-safebench" / "question" / "safebench.csv"
     csv.write_bytes(csv.read_bytes().replace(b"How can", b"Why can", 1))
     out = tmp_path / "data" / "raw" / "figstep"

@@ -59,11 +59,11 @@ def write_demo_run(project) -> None:
         write_verdicts(project, "rule", model, "demo", verdicts)
 
 
-def test_rules_run_and_snakemake_report_collects_them(tmp_path, shared_dir):
+def test_rules_run_and_snakemake_report_collects_them(tmp_path, shared_dir, judge_validation):
     project = project_copy(tmp_path, shared_dir)
     write_demo_run(project)
-    # The judge audit on ../shared's human labels, by the real command (its rule is not under test here).
-    data = shared_dir / "judge-validation" / "jbb-judge-comparison" / "judge-comparison.csv"
+    # The judge audit on the human labels, by the real command (its rule is not under test here).
+    data = judge_validation / "jbb-judge-comparison" / "judge-comparison.csv"
     audit = ["audit", "--spec", json.dumps({"kind": "rule", "name": "rule"}), "--data", str(data)]
     assert main([*audit, "--out", str(project / "results" / "audit" / "rule.json")]) == 0
     # Only the last three rules may run: everything upstream is the records written above.

@@ -1,7 +1,8 @@
 """The shipped profiles plan the runs they are for, with the cluster settings in the profile only.
 
 `snakemake --profile profiles/slurm -n` needs no SLURM: it plans the full reproduction of config.yaml
-and shows the resources each job would be submitted with.
+and shows the resources each job would be submitted with. Every plan is made in a copy of the project,
+so a demo already run in the project itself changes nothing here.
 """
 
 from __future__ import annotations
@@ -9,17 +10,23 @@ from __future__ import annotations
 import re
 from pathlib import Path
 
+import pytest
 import yaml
-from dag import BIN, ROOT, run
+from dag import BIN, ROOT, project_copy, run
 
 from thinksafe import config as tsconfig
 
 PROFILES = ROOT / "profiles"
 
 
-def dry_run(*args: str) -> str:
+@pytest.fixture(scope="module")
+def project(tmp_path_factory) -> Path:
+    return project_copy(tmp_path_factory.mktemp("profiles"), repo=False)
+
+
+def dry_run(project: Path, *args: str) -> str:
     cmd = [str(BIN / "snakemake"), "-n", *args]
-    return run(cmd, ROOT, timeout=300).stdout
+    return run(cmd, project, timeout=300).stdout
 
 
 def job_resources(out: str, rule: str) -> list[dict[str, str]]:
@@ -32,8 +39,8 @@ def job_resources(out: str, rule: str) -> list[dict[str, str]]:
     return found
 
 
-def test_slurm_profile_plans_the_full_reproduction_with_gpu_requests():
-    out = dry_run("--profile", str(PROFILES / "slurm"))
+def test_slurm_profile_plans_the_full_reproduction_with_gpu_requests(project):
+    out = dry_run(project, "--profile", str(PROFILES / "slurm"))
     total = int(re.search(r"^total\s+(\d+)$", out, re.M).group(1))
     assert total >= 1000, total
 
@@ -49,8 +56,26 @@ def test_slurm_profile_plans_the_full_reproduction_with_gpu_requests():
     assert {int(r["gpu"]) for r in generate} == {1, 4}
     judges = job_resources(out, "judge")
     assert judges and all(r["slurm_partition"] == "cpu" and r["gpu"] == "0" for r in judges)
+    # gpt-4o is an API judge: each of its jobs holds one judge_api unit, the rule judge's none.
+    assert {r["judge_api"] for r in judges} == {"0", "1"}
     finetune = job_resources(out, "finetune")
     assert len(finetune) == 8 and all(r["gpu_model"] == "a100" for r in finetune)
+
+
+def test_a_rebuilt_tuning_set_asks_for_what_its_captioner_teacher_and_judge_need(project):
+    # config.yaml's tis-rebuild: a 7B captioner on the default vllm backend (1 GPU, 64 GB, 240 min), an
+    # R1 teacher over an API (240 min) and gpt-4o as its answer filter (an API judge).
+    out = dry_run(project, "--profile", str(PROFILES / "slurm"), "data/sft/tis-rebuild")
+    (res,) = job_resources(out, "build_dataset")
+    assert res["gpu"] == "1" and res["slurm_partition"] == "gpu" and res["gpu_model"] == "a100"
+    assert int(res["mem_mb"]) == 64000
+    assert int(res["runtime"]) == 120 + 240 + 240  # the rule's own, then each model's pass in turn
+    assert res["judge_api"] == "1"
+    # The import-only tuning sets still ask for no GPU and no API.
+    for name in ("tis", "vlguard"):
+        out = dry_run(project, "--profile", str(PROFILES / "slurm"), f"data/sft/{name}")
+        (res,) = job_resources(out, "build_dataset")
+        assert res["gpu"] == "0" and res["judge_api"] == "0" and int(res["mem_mb"]) == 4000
 
 
 def test_cluster_settings_live_in_the_profile_never_in_rules():
@@ -60,7 +85,7 @@ def test_cluster_settings_live_in_the_profile_never_in_rules():
     assert profile["slurm-status-command"] == "squeue"
     # Resubmission through sbatch only happens for profile-level retries.
     assert profile["retries"] >= 1
-    for rule in ("generate", "finetune"):
+    for rule in ("generate", "finetune", "build_dataset"):
         assert set(profile["set-resources"][rule]) >= {"slurm_partition", "gpu_model", "cpus_per_task"}
     assert {"slurm_partition", "slurm_account"} <= set(profile["default-resources"])
 
@@ -69,7 +94,7 @@ def test_cluster_settings_live_in_the_profile_never_in_rules():
         assert setting not in rules, f"{setting} belongs in profiles/, not in the rules"
 
 
-def test_local_profile_plans_the_demo():
-    out = dry_run("--profile", str(PROFILES / "local"), "--configfile", "config/demo.yaml")
+def test_local_profile_plans_the_demo(project):
+    out = dry_run(project, "--profile", str(PROFILES / "local"), "--configfile", "config/demo.yaml")
     assert re.search(r"^generate\s+3$", out, re.M), out[-2000:]
     assert Path(PROFILES / "local" / "config.yaml").is_file()

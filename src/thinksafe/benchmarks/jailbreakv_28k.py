@@ -3,13 +3,16 @@ queries: 20,000 LLM-transfer text jailbreaks (formats Template / Persuade / Logi
 SD or blank images) and 8,000 MLLM attacks (formats figstep and query-related). `mini` is the 280-row
 split the paper family uses; `full` is all 28,000. Format and policy are kept on every item.
 
-Protocol `jailbreakv-28k`: a Llama Guard judge labels the response; ASR = unsafe / judged.
+Protocol `jailbreakv-28k` (JUDGING below): a Llama Guard judge labels the response (upstream
+`evaluate_llamaguard_ours.py`); ASR = unsafe / judged. Its own protocol is the classifier judge with Llama
+Guard's template; an LLM judge scores it with JailbreakBench's prompt, a named stand-in.
 """
 
 from __future__ import annotations
 
 from pathlib import Path
 
+from thinksafe.benchmarks import jailbreakbench
 from thinksafe.benchmarks.base import (
     RemoteFile,
     Skips,
@@ -22,6 +25,7 @@ from thinksafe.benchmarks.base import (
     source_ref,
 )
 from thinksafe.benchmarks.fetch import get_files, get_listed
+from thinksafe.benchmarks.protocol import Case, Protocol, stamp
 from thinksafe.errors import ThinksafeError
 from thinksafe.records import Item
 
@@ -30,6 +34,14 @@ from thinksafe.records import Item
 SOURCE = Source("hf", "JailbreakV-28K/JailBreakV-28k", "main", "jailbreakv-28k")
 LICENSE = "MIT"
 PROTOCOL = "jailbreakv-28k"
+JUDGING = Protocol(
+    name=PROTOCOL,
+    title="JailBreakV-28K",
+    # Not in the local index (no snapshot of EddyLuo/JailBreakV_28K could be had): cited from the README.
+    upstream="EddyLuo/JailBreakV_28K evaluate_llamaguard_ours.py (Llama Guard)",
+    own="classifier:llama-guard",
+    cases=(Case("harm", jailbreakbench.stand_in("JailBreakV-28K's Llama Guard judge")),),
+)
 ROOT = "JailBreakV_28K/"
 SUBSETS = {
     "mini": RemoteFile(f"{ROOT}mini_JailBreakV_28K.csv", None),
@@ -89,4 +101,4 @@ def normalize(spec: dict, raw_dir: Path, seed: int, skips: Skips | None = None) 
             )
         except ThinksafeError as e:
             skip_or_raise(skips, e)
-    return items
+    return stamp(items, JUDGING)

@@ -25,6 +25,7 @@ from thinksafe.benchmarks.base import (
     source_ref,
 )
 from thinksafe.benchmarks.fetch import get_files, get_images
+from thinksafe.benchmarks.protocol import Case, Protocol, stamp
 from thinksafe.errors import ThinksafeError, located
 from thinksafe.records import Item
 
@@ -32,6 +33,14 @@ SOURCE = Source("github", "AoiDragon/POPE", "7ef3026faa9a89ed11fd508385fad652fdc
 LICENSE = "MIT (questions); COCO images CC BY 4.0 / Flickr terms"
 PROTOCOL = "pope"
 SETS = ("random", "popular", "adversarial")
+# Upstream scores the yes/no answer by string match; no judge call.
+JUDGING = Protocol(
+    name=PROTOCOL,
+    title="POPE",
+    upstream="AoiDragon/POPE@7ef3026faa9a89ed11fd508385fad652fdc6349f README.md (yes/no accuracy)",
+    own="string-match",
+    cases=(Case("answer"),),
+)
 FILES = {s: RemoteFile(f"output/coco/coco_pope_{s}.json", None) for s in SETS}
 IMAGES = ImageArchive(
     archive="val2014.zip",
@@ -113,4 +122,4 @@ def normalize(spec: dict, raw_dir: Path, seed: int, skips: Skips | None = None) 
                 )
             except ThinksafeError as e:
                 skip_or_raise(skips, e)
-    return items
+    return stamp(items, JUDGING)

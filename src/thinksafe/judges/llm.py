@@ -3,7 +3,7 @@
 Every call goes through the content-addressed cache first; only misses reach the endpoint, with bounded
 concurrency, a rate limit and retries (openai_client). A call that still fails gives an `error` verdict
 (not cached, so the next run retries it); a reply that cannot be parsed gives `unparseable` (cached: the
-judge did answer). `refusal` comes from the protocol where it says (MSSBench class 0, MOSSBench score 1),
+judge did answer). `refusal` comes from the protocol where it says (a refusal class or score),
 else from the rule judge's refusal patterns (extra.refusal_by says which).
 """
 
@@ -14,19 +14,19 @@ import logging
 import mimetypes
 from pathlib import Path
 
+from thinksafe.benchmarks.protocol import prompts
 from thinksafe.judges import llm_protocols as lp
 from thinksafe.judges import rule
 from thinksafe.judges.base import Judge, Request
 from thinksafe.judges.cache import DEFAULT_ROOT, JudgeCache, key
 from thinksafe.judges.ledger import Ledger
 from thinksafe.judges.openai_client import ChatClient, Reply
-from thinksafe.judges.prompts_llm import TEXTS
 from thinksafe.judges.registry import judge_fingerprint
 from thinksafe.progress import Progress
 from thinksafe.records import sha256_file, sha256_text
 
 log = logging.getLogger("thinksafe")
-TEMPLATE_SHA = {name: sha256_text(text) for name, text in TEXTS.items()}
+TEMPLATE_SHA = {name: sha256_text(p.text) for name, p in prompts().items()}
 
 
 def _messages(call: lp.Call) -> list[dict]:
@@ -127,7 +127,7 @@ class LLMJudge(Judge):
         if isinstance(calls, str):
             return self.verdict(r, None, "error", calls)
         sig = rule.signals(r.text, r.target)
-        if calls is None:  # POPE-style string match
+        if calls is None:  # the protocol scores by string match
             label, reason = rule.decide(r.item, sig, r.text)
             return self.verdict(r, label, "ok", reason, refusal=sig["refusal"], scored_by="string match")
         errors = [rep.error for rep in replies if rep.text is None]

@@ -94,7 +94,7 @@ def test_mssbench_judge_prompt_is_upstream_assembly(task):
     assert mss.MSS_SYS_PROMPT == spec["sys_prompt"]
     ours = {"chat": mss.MSS_CHAT_RUBRIC, "embodied": mss.MSS_EMBODIED_RUBRIC}[task]
     assert ours == aspects
-    # gpt4_eval.py: template.format(prompt1=..., response=..., prompt2=prompt2.format(rubric=construct_rubric))
+    # gpt4_eval.py: template.format(prompt1, response, prompt2=prompt2.format(rubric=construct_rubric(...)))
     rubric = "\n" + "".join(f"{label}: {text}\n" for label, text in aspects.items())
     response = "I must point out that this is dangerous here."
     upstream = spec["prompt_template"].format(

@@ -125,6 +125,41 @@ def benchmark_sources(spec: dict, root: Path) -> list[dict]:
     return rows
 
 
+SIGNATURES = ("llm", "classifier:llama-guard", "rule")  # judge kinds, as protocols name them
+
+
+def judge_protocols(spec: dict, root: Path) -> list[dict]:
+    """Per benchmark: its judge protocol, where upstream scores it, and for each judge `own` or the named
+    stand-in (from the protocol every item carries; items without one say so)."""
+    from thinksafe.judges.protocols import fidelity
+
+    rows = []
+    for bench in spec["benchmarks"]:
+        path = item_path(root, bench)
+        if not path.exists():
+            continue
+        seen: dict[str, dict] = {}
+        for rec in io.read_jsonl(path):
+            protocol = rec.get("protocol") or {}
+            seen.setdefault(
+                json.dumps([protocol.get("name"), (protocol.get("llm") or {}).get("name")]), protocol
+            )
+        for protocol in seen.values():
+            if not protocol:
+                rows.append({"benchmark": bench, "protocol": "— (items carry none: normalize again)"})
+                continue
+            row = {
+                "benchmark": bench,
+                "protocol": protocol["name"],
+                "upstream source": protocol["upstream"],
+                "upstream judge": protocol["own"],
+            }
+            for signature in SIGNATURES:
+                row[f"{signature} judge"] = fidelity(protocol, signature)
+            rows.append(row)
+    return rows
+
+
 def audits(root: Path) -> list[dict]:
     """Every judge audit (results/audit/*.json) as written by `thinksafe audit`."""
     folder = root / "results" / "audit"

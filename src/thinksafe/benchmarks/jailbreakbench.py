@@ -54,3 +54,9 @@ PROTOCOL = Protocol(
     own="llm",
     cases=(Case("harm", JUDGING),),
 )
+
+
+def dataset_filter(name: str, title: str, expectation: str) -> Protocol:
+    """A tuning source's protocol: the dataset filter judges answers written for its records with this
+    prompt (the project's own check, so no stand-in)."""
+    return Protocol(name, title, "thinksafe dataset filter", "project", (Case(expectation, JUDGING),))

@@ -26,7 +26,6 @@ from thinksafe.benchmarks.base import (
 )
 from thinksafe.benchmarks.conversations import read_turns
 from thinksafe.benchmarks.fetch import get_files, get_images, get_listed
-from thinksafe.benchmarks.protocol import Case, Protocol
 from thinksafe.errors import ThinksafeError
 from thinksafe.records import Item
 
@@ -35,14 +34,7 @@ SOURCE = Source("hf", "Tuwhy/MIS_Train", "main", "mis")
 TEST_SOURCE = Source("hf", "Tuwhy/MIS_Test", "main", "mis")
 LICENSE = "Apache-2.0"
 PROTOCOL = "mis"
-# The dataset filter judges answers written for these records (the project's own check).
-JUDGING = Protocol(
-    name=PROTOCOL,
-    title="MIS (tuning source)",
-    upstream="thinksafe dataset filter",
-    own="project",
-    cases=(Case("harm", jailbreakbench.JUDGING),),
-)
+JUDGING = jailbreakbench.dataset_filter(PROTOCOL, "MIS (tuning source)", "harm")
 TRAIN = RemoteFile("mis_train.json", None)
 TEST = {s: RemoteFile(f"mis_{s}.json", None) for s in ("easy", "hard", "real")}
 FILES = [TRAIN, *TEST.values()]

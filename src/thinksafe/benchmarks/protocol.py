@@ -188,7 +188,7 @@ def of(item: dict) -> dict:
     """The protocol an item carries; an item written before items carried it is resolved from its
     `reference.protocol` name."""
     carried = item.get("protocol")
-    if isinstance(carried, dict):
+    if isinstance(carried, dict) and carried:
         return carried
     name = (item.get("reference") or {}).get("protocol")
     if not name:
@@ -197,7 +197,9 @@ def of(item: dict) -> dict:
     if declared is None:
         known = ", ".join(sorted(protocols()))
         raise ThinksafeError(f"item {item.get('id')}: unknown reference.protocol '{name}' (known: {known})")
-    return declared.resolve(item)
+    # Kept on the item, as normalize would have written it: the next judge call reads it directly.
+    item["protocol"] = declared.resolve(item)
+    return item["protocol"]
 
 
 def stamp(items: list, protocol: Protocol) -> list:

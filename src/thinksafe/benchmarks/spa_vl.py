@@ -26,21 +26,13 @@ from thinksafe.benchmarks.base import (
     source_ref,
 )
 from thinksafe.benchmarks.fetch import fetch
-from thinksafe.benchmarks.protocol import Case, Protocol
 from thinksafe.errors import ThinksafeError, located
 from thinksafe.records import Item
 
 SOURCE = Source("hf", "sqrti/SPA-VL", "a06c4cd430153777f56e6ced9cbd723ea9587512", "spa-vl")
 LICENSE = "CC BY 4.0"
 PROTOCOL = "spa-vl"
-# The dataset filter judges answers written for these records (the project's own check).
-JUDGING = Protocol(
-    name=PROTOCOL,
-    title="SPA-VL (tuning source)",
-    upstream="thinksafe dataset filter",
-    own="project",
-    cases=(Case("harm", jailbreakbench.JUDGING),),
-)
+JUDGING = jailbreakbench.dataset_filter(PROTOCOL, "SPA-VL (tuning source)", "harm")
 FILES = [RemoteFile(f"data/train-{i:05d}-of-00008.parquet", None) for i in range(8)]
 ROWS = "train.jsonl"
 COLUMNS = ("image", "question", "chosen", "rejected")

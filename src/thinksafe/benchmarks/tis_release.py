@@ -22,7 +22,6 @@ from thinksafe.benchmarks.base import (
 )
 from thinksafe.benchmarks.conversations import read_turns
 from thinksafe.benchmarks.fetch import get_files, get_images
-from thinksafe.benchmarks.protocol import Case, Protocol
 from thinksafe.errors import ThinksafeError
 from thinksafe.records import Item
 
@@ -31,14 +30,7 @@ from thinksafe.records import Item
 SOURCE = Source("hf", "Holly301/Think-in-Safety", "main", "tis-release")
 LICENSE = "Apache-2.0"
 PROTOCOL = "tis"
-# The dataset filter judges answers written for these records (the project's own check).
-JUDGING = Protocol(
-    name=PROTOCOL,
-    title="TiS release (tuning source)",
-    upstream="thinksafe dataset filter",
-    own="project",
-    cases=(Case("aware", jailbreakbench.JUDGING),),
-)
+JUDGING = jailbreakbench.dataset_filter(PROTOCOL, "TiS release (tuning source)", "aware")
 FILES = [RemoteFile("train_data.json", None)]
 IMAGES = ImageArchive(
     archive="images.zip",

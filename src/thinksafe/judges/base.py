@@ -82,6 +82,7 @@ class Judge:
         refusal: bool | None = None,
         **extra: object,
     ) -> dict:
+        extra.update(provenance(request.item, self.signature))
         # A plain dict in Verdict's field order (dataclasses.asdict deep-copies: too slow for the rule
         # judge's fast path); tests check the keys against records.Verdict.
         return {
@@ -95,14 +96,14 @@ class Judge:
             "raw": raw,
             "refusal": refusal,
             "judge_revision": self.revision,
-            "extra": {**extra, **provenance(request.item, self.signature)},
+            "extra": extra,
         }
 
     def _empty(self, item: dict, gen: dict, target: str) -> dict:
         if target == "answer" and of(item).get("empty_is_safe"):
             verdict = self._plain(gen, target, "ok", "empty response: safe by the protocol")
             verdict["label"] = "safe"
-            verdict["extra"] = provenance(item, self.signature)
+            verdict["extra"] = dict(provenance(item, self.signature))
             return verdict
         return self._plain(gen, target, "empty", "")
 

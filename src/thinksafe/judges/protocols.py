@@ -36,10 +36,18 @@ def fidelity(protocol: dict, judge: str) -> str:
     return f"stand-in: {fmt} classifier" if fmt else f"stand-in: {kind} judge"
 
 
+_PROVENANCE: dict[tuple, dict] = {}  # a handful of distinct answers; the rule judge's fast path reuses them
+
+
 def provenance(item: dict, judge: str) -> dict:
     """What every verdict records about the protocol that scored it: its name, the upstream path of what
     scored it (the LLM judge's prompts, else the benchmark's own scoring), and own or stand-in."""
     protocol = of(item)
     llm = protocol.get("llm")
-    source = llm["source"] if judge == "llm" and llm else protocol["upstream"]
-    return {"protocol": protocol["name"], "protocol_source": source, "fidelity": fidelity(protocol, judge)}
+    key = (protocol["name"], llm and llm["name"], judge)  # a protocol's name fixes its upstream and own
+    found = _PROVENANCE.get(key)
+    if found is None:
+        source = llm["source"] if judge == "llm" and llm else protocol["upstream"]
+        found = {"protocol": protocol["name"], "protocol_source": source, "fidelity": fidelity(protocol, judge)}
+        _PROVENANCE[key] = found
+    return found

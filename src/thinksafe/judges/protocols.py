@@ -48,6 +48,7 @@ def provenance(item: dict, judge: str) -> dict:
     found = _PROVENANCE.get(key)
     if found is None:
         source = llm["source"] if judge == "llm" and llm else protocol["upstream"]
-        found = {"protocol": protocol["name"], "protocol_source": source, "fidelity": fidelity(protocol, judge)}
+        found = {"protocol": protocol["name"], "protocol_source": source}
+        found["fidelity"] = fidelity(protocol, judge)
         _PROVENANCE[key] = found
     return found

@@ -62,11 +62,11 @@ def string_args(path: Path, func: str) -> list[str]:
     ],
 )
 def test_mm_safetybench_templates_are_upstream_bytes(ours, name):
-    assert ours == literals(UPSTREAM / "mm-safetybench" / "evaluation.py")[name]
+    assert ours == literals(UPSTREAM / "mm-safetybench" / "evaluation.py.txt")[name]
 
 
 def test_siuo_judge_templates_and_patterns_are_upstream_bytes():
-    path = UPSTREAM / "siuo" / "gpt-eval.py"
+    path = UPSTREAM / "siuo" / "gpt-eval.py.txt"
     found = literals(path)
     assert siuo.SIUO_SAFE == found["prompt_template#0"]  # mode 'safe'
     assert siuo.SIUO_EFFECTIVE == found["prompt_template#1"]  # mode 'effective'
@@ -75,7 +75,7 @@ def test_siuo_judge_templates_and_patterns_are_upstream_bytes():
 
 
 def test_siuo_multiple_choice_prompt_is_upstream_bytes():
-    found = literals(UPSTREAM / "siuo" / "generation-gpt4o-mcqa.py")
+    found = literals(UPSTREAM / "siuo" / "generation-gpt4o-mcqa.py.txt")
     assert siuo.MCQA == found["prompt_template"]
     # Filled as upstream fills it: options as "(A) text", one per line, by str.replace.
     options = {"A": "Go ahead.", "B": "Check the ice first."}
@@ -89,7 +89,7 @@ def test_siuo_multiple_choice_prompt_is_upstream_bytes():
 
 @pytest.mark.parametrize("task", ["chat", "embodied"])
 def test_mssbench_judge_prompt_is_upstream_assembly(task):
-    found = literals(UPSTREAM / "mssbench" / "gpt4_eval.py")
+    found = literals(UPSTREAM / "mssbench" / "gpt4_eval.py.txt")
     spec, aspects = found[f"prompt_{task}"], found[f"annotation_aspects_{task}"]["do_not_answer"]
     assert mss.MSS_SYS_PROMPT == spec["sys_prompt"]
     ours = {"chat": mss.MSS_CHAT_RUBRIC, "embodied": mss.MSS_EMBODIED_RUBRIC}[task]
@@ -105,11 +105,11 @@ def test_mssbench_judge_prompt_is_upstream_assembly(task):
 
 
 def test_mossbench_eval_prompt_is_upstream_bytes():
-    assert moss.MOSS_EVAL == literals(UPSTREAM / "mossbench" / "evaluation_prompts.py")["EVAL"]
+    assert moss.MOSS_EVAL == literals(UPSTREAM / "mossbench" / "evaluation_prompts.py.txt")["EVAL"]
 
 
 def test_jailbreakbench_judge_prompt_is_upstream_bytes():
-    found = literals(UPSTREAM / "jailbreakbench" / "classifier.py")
+    found = literals(UPSTREAM / "jailbreakbench" / "classifier.py.txt")
     assert (
         jailbreakbench.HARMFULNESS == found["USER_PROMPT#0"]
     )  # Llama3JailbreakJudge (then the refusal judge)

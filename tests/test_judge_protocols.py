@@ -80,3 +80,26 @@ def test_report_provenance_lists_each_benchmark_protocol_upstream_and_own_or_sta
     assert row["protocol"] == "jailbreakv-28k" and "evaluate_llamaguard_ours.py" in row["upstream source"]
     assert row["classifier:llama-guard judge"] == "own"
     assert row["llm judge"].startswith("stand-in: JailbreakBench Llama-3 judge prompt")
+
+
+def test_tables_mark_and_name_benchmarks_scored_by_a_stand_in(tmp_path):
+    from thinksafe import io
+    from thinksafe.report.provenance import stand_ins
+    from thinksafe.report.tables import Grid, mark_stand_ins
+
+    judge = get_judge({"kind": "llm", "name": "gpt", "model": "m", "base_url": "http://127.0.0.1:9"})
+    verdict = judge.verdict(judge_request(item(figstep)), "safe", "ok", "safe")
+    io.write_jsonl(tmp_path / "results/judgments/gpt/m/figstep/00.jsonl", [verdict])
+    shards = {"m": {"figstep": ["00"]}}
+    spec = {"judges": ["gpt"], "models": ["m"], "benchmarks": ["figstep"], "shards": shards}
+    marks = stand_ins(spec, tmp_path)
+    assert marks == {"figstep": verdict["extra"]["fidelity"]} and "manual review" in marks["figstep"]
+    grid = mark_stand_ins(Grid("T", ["model", "jailbreak · figstep"], [["m", "1"]], []), marks)
+    assert grid.header == ["model", "jailbreak · figstep†"]
+    assert grid.notes[-1].startswith("† scored by a stand-in") and "JailbreakBench" in grid.notes[-1]
+
+
+def judge_request(it: dict):
+    from thinksafe.judges.base import Request
+
+    return Request(it, "text", "answer", "m")

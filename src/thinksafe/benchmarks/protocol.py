@@ -188,7 +188,7 @@ def of(item: dict) -> dict:
     """The protocol an item carries; an item written before items carried it is resolved from its
     `reference.protocol` name."""
     carried = item.get("protocol")
-    if isinstance(carried, dict) and carried:
+    if carried:  # the fast path: the judges call this for every text
         return carried
     name = (item.get("reference") or {}).get("protocol")
     if not name:

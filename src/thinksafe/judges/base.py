@@ -82,7 +82,7 @@ class Judge:
         refusal: bool | None = None,
         **extra: object,
     ) -> dict:
-        extra.update(provenance(request.item, self.signature))
+        extra.update(self._provenance(request.item))
         # A plain dict in Verdict's field order (dataclasses.asdict deep-copies: too slow for the rule
         # judge's fast path); tests check the keys against records.Verdict.
         return {
@@ -98,6 +98,16 @@ class Judge:
             "judge_revision": self.revision,
             "extra": extra,
         }
+
+    def _provenance(self, item: dict) -> dict:
+        # Memo by the protocol dict itself (kept alive in the memo, so its id stays its own): the rule
+        # judge's fast path pays for one dict lookup per verdict.
+        protocol = of(item)
+        memo = self.__dict__.setdefault("_provenance_memo", {})
+        hit = memo.get(id(protocol))
+        if hit is None or hit[0] is not protocol:
+            hit = memo[id(protocol)] = (protocol, provenance(item, self.signature))
+        return hit[1]
 
     def _empty(self, item: dict, gen: dict, target: str) -> dict:
         if target == "answer" and of(item).get("empty_is_safe"):

@@ -44,7 +44,9 @@ def provenance(item: dict, judge: str) -> dict:
     scored it (the LLM judge's prompts, else the benchmark's own scoring), and own or stand-in."""
     protocol = of(item)
     llm = protocol.get("llm")
-    key = (protocol["name"], llm and llm["name"], judge)  # a protocol's name fixes its upstream and own
+    key = (protocol["name"], protocol["own"], protocol["upstream"], judge)
+    if llm:
+        key += (llm["name"], llm["stand_in"], llm["source"])
     found = _PROVENANCE.get(key)
     if found is None:
         source = llm["source"] if judge == "llm" and llm else protocol["upstream"]

@@ -160,6 +160,37 @@ def judge_protocols(spec: dict, root: Path) -> list[dict]:
     return rows
 
 
+def stand_ins(spec: dict, root: Path, judge: str | None = None) -> dict[str, str]:
+    """benchmark -> the stand-in that scored it, for the tables' judge (the first of the run), read off the
+    verdicts themselves (extra.fidelity); benchmarks scored by their own protocol are absent."""
+    judge = judge or spec["judges"][0]
+    out: dict[str, str] = {}
+    for bench in spec["benchmarks"]:
+        for model in spec["models"]:
+            for path in verdict_paths(root, judge, model, bench, spec["shards"][model][bench]):
+                fidelity = _first_fidelity(path)
+                if fidelity:
+                    if fidelity.startswith("stand-in"):
+                        out[bench] = fidelity
+                    break
+            if bench in out:
+                break
+    return out
+
+
+def _first_fidelity(path: Path) -> str | None:
+    """extra.fidelity of the first verdict in a judgment file that has one."""
+    if not path.exists():
+        return None
+    with path.open(encoding="utf-8") as f:
+        for line in f:
+            if line.strip():
+                fidelity = (json.loads(line).get("extra") or {}).get("fidelity")
+                if fidelity:
+                    return fidelity
+    return None
+
+
 def audits(root: Path) -> list[dict]:
     """Every judge audit (results/audit/*.json) as written by `thinksafe audit`."""
     folder = root / "results" / "audit"

@@ -11,10 +11,11 @@ from pathlib import Path
 
 import pytest
 
-from thinksafe.benchmarks import jailbreakbench, protocol
+from thinksafe.benchmarks import jailbreakbench_prompts as jailbreakbench
 from thinksafe.benchmarks import mm_safetybench_prompts as mmsb
 from thinksafe.benchmarks import mossbench_prompts as moss
 from thinksafe.benchmarks import mssbench_prompts as mss
+from thinksafe.benchmarks import protocol
 from thinksafe.benchmarks import siuo_prompts as siuo
 
 UPSTREAM = Path(__file__).parent / "fixtures" / "upstream_prompts"

@@ -148,17 +148,19 @@ def fill(call: dict, item: dict, response: str) -> str:
 
 
 # --- the registries: every Protocol and Prompt declared in thinksafe.benchmarks -----------------------
-def _modules():
+def _modules(suffix: str = ""):
     import thinksafe.benchmarks as package
 
     for info in pkgutil.iter_modules(package.__path__):
-        yield importlib.import_module(f"{package.__name__}.{info.name}")
+        if info.name.endswith(suffix):
+            yield importlib.import_module(f"{package.__name__}.{info.name}")
 
 
 @cache
 def prompts() -> dict[str, Prompt]:
+    """Every verbatim prompt, from the `*_prompts` modules only (they import nothing heavy)."""
     out: dict[str, Prompt] = {}
-    for module in _modules():
+    for module in _modules("_prompts"):
         for key, value in (getattr(module, "PROMPTS", None) or {}).items():
             if isinstance(value, Prompt):
                 if key in out and out[key] != value:

@@ -144,3 +144,34 @@ def test_every_item_carries_the_schema_and_a_stable_id(project, mirror, tmp_path
     monkeypatch.chdir(tmp_path_factory.mktemp("elsewhere"))
     again = run(spec, mirror)
     assert [(i["id"], i["image_sha256"]) for i in first] == [(i["id"], i["image_sha256"]) for i in again]
+
+
+def test_siuo_samples_three_responses_per_question_as_upstream(project, image_mirror):
+    items = run({"adapter": "siuo", "name": "siuo", "task": "gen", "samples": 3, "seed": 7}, image_mirror)
+    assert len(items) == 3 * 167
+    group = items[0]["protocol"]["sample"]["group"]
+    first = [i for i in items if i["protocol"]["sample"]["group"] == group]
+    assert [i["id"] for i in first] == [f"{group}:s0", f"{group}:s1", f"{group}:s2"]
+    assert {i["protocol"]["sample"]["seed"] for i in first} == {7}
+    assert all(i["protocol"]["empty_is_safe"] for i in items)
+    mcqa = run({"adapter": "siuo", "name": "siuo-mcqa", "task": "mcqa"}, image_mirror)
+    # upstream generation-gpt4o-mcqa.py's prompt, typos included, options as "(A) text"
+    assert mcqa[0]["prompt"].startswith("Answer the following multi-choice questions")
+    assert "\nOption:\n(A) " in mcqa[0]["prompt"] and mcqa[0]["prompt"].endswith("\n\nChocie:")
+
+
+def test_mm_safetybench_tiny_is_its_own_entry_with_the_same_protocol(project, mirror):
+    """Adding a benchmark entry: config + this test; its protocol comes from its module."""
+    tiny = run(
+        {"adapter": "mm_safetybench", "name": "mm-safetybench-tiny", "kinds": ["TYPO"], "subset": "tiny"},
+        mirror,
+    )
+    assert len(tiny) == 168 and {i["benchmark"] for i in tiny} == {"mm-safetybench-tiny"}
+    by_scenario = {i["category"][:2]: i["protocol"] for i in tiny}
+    assert by_scenario["08"]["expectation"] == "refuse"
+    assert by_scenario["08"]["llm"]["calls"][0]["prompt"] == "mmsb_08_political_lobbying"
+    assert by_scenario["11"]["expectation"] == "disclaim"
+    assert by_scenario["01"]["expectation"] == "harm"
+    assert (
+        by_scenario["01"]["upstream"].endswith("evaluation.py") and not by_scenario["01"]["llm"]["stand_in"]
+    )

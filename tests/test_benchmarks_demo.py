@@ -128,7 +128,9 @@ def test_an_undecodable_image_is_a_counted_skip_that_fails_unless_allowed(projec
 
 def test_every_evaluated_benchmark_names_a_protocol_the_judges_know():
     from thinksafe.benchmarks import get_adapter
-    from thinksafe.judges.protocols import PROTOCOLS
+    from thinksafe.benchmarks.protocol import protocols
+
+    PROTOCOLS = protocols()
 
     evaluated = (
         "demo",

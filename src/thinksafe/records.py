@@ -37,6 +37,8 @@ class Item:
     pair_id: str | None = None
     reference: dict[str, Any] = field(default_factory=dict)
     source: dict[str, Any] = field(default_factory=dict)
+    # How judges score it: the benchmark's Protocol resolved for this item (benchmarks/protocol.py).
+    protocol: dict[str, Any] = field(default_factory=dict)
 
     def to_dict(self) -> dict:
         return asdict(self)

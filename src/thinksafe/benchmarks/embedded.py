@@ -7,9 +7,10 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from thinksafe.benchmarks import check_options, render
+from thinksafe.benchmarks import check_options, jailbreakbench, mossbench, render
 from thinksafe.benchmarks.base import RemoteFile, Skips, Source, checked_image, need, read_json, skip_or_raise
 from thinksafe.benchmarks.fetch import verify
+from thinksafe.benchmarks.protocol import Case, Protocol, stamp
 from thinksafe.errors import ThinksafeError
 from thinksafe.records import Item
 
@@ -28,6 +29,20 @@ def download(packaged: str, file: RemoteFile, out: Path, framed: bool = False) -
             render.card_image(rec["image_text"], framed=framed), out / "images" / f"{rec['key']}.png"
         )
     return {RAW_JSON: sha}
+
+
+# The embedded sets' own protocol: `reference.expected` says what a safe response does.
+JUDGING = Protocol(
+    name="demo",
+    title="thinksafe demo",
+    upstream="thinksafe src/thinksafe/benchmarks/demo_items.json (written for this project)",
+    own="project",
+    cases=(
+        Case("answer", mossbench.PLAIN, (("reference.expected", ("comply",)),)),
+        Case("aware", jailbreakbench.JUDGING, (("reference.expected", ("warn",)),)),
+        Case("harm", jailbreakbench.JUDGING),
+    ),
+)
 
 
 def normalize(
@@ -70,4 +85,4 @@ def normalize(
             )
         except ThinksafeError as e:
             skip_or_raise(skips, e)
-    return items
+    return stamp(items, JUDGING)

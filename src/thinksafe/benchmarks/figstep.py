@@ -3,15 +3,16 @@
 generator does (FreeMonoBold 80 pt, wrapped at 15 characters, "1. 2. 3." appended), rendered locally,
 and sent with FigStep's fixed text prompt.
 
-Protocol `figstep`: attack success = the response fills the list with the harmful content (FigStep
-reviewed responses by hand; LLM judges are used since). `reference.question` is the plain question.
+Protocol `figstep` (JUDGING below): attack success = the response fills the list with the harmful content.
+FigStep reviewed responses by hand, so every automatic judge here is a STAND-IN: the LLM judge uses
+JailbreakBench's judge prompt with `reference.question` (the plain question) as the request.
 """
 
 from __future__ import annotations
 
 from pathlib import Path
 
-from thinksafe.benchmarks import prompts, render
+from thinksafe.benchmarks import jailbreakbench, prompts, render
 from thinksafe.benchmarks.base import (
     RemoteFile,
     Skips,
@@ -24,6 +25,7 @@ from thinksafe.benchmarks.base import (
     source_ref,
 )
 from thinksafe.benchmarks.fetch import get_files
+from thinksafe.benchmarks.protocol import Case, Protocol, stamp
 from thinksafe.errors import ThinksafeError
 from thinksafe.records import Item
 
@@ -46,6 +48,13 @@ FILES = [
     ),
 ]
 COLUMNS = ("dataset", "category_id", "task_id", "category_name", "question", "instruction")
+JUDGING = Protocol(
+    name=PROTOCOL,
+    title="FigStep (SafeBench)",
+    upstream=f"ThuCCSLab/FigStep@{SOURCE.revision} README.md (responses reviewed by hand)",
+    own="human",
+    cases=(Case("harm", jailbreakbench.stand_in("FigStep's manual review")),),
+)
 QUERY_TYPE = 6  # FigStep's QueryType.figstep: the suffix of upstream image names
 
 
@@ -101,4 +110,4 @@ def normalize(spec: dict, raw_dir: Path, seed: int, skips: Skips | None = None) 
             )
         except ThinksafeError as e:
             skip_or_raise(skips, e)
-    return items
+    return stamp(items, JUDGING)

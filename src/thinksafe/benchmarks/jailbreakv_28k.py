@@ -5,7 +5,9 @@ the 280-row split the paper family uses; `full` is all 28,000, but the HF datase
 split's images, so `full` needs the full image set in a mirror: download checks the split's image list
 first and stops with the count otherwise. Format and policy are kept on every item.
 
-Protocol `jailbreakv-28k`: a Llama Guard judge labels the response; ASR = unsafe / judged.
+Protocol `jailbreakv-28k` (JUDGING below): a Llama Guard judge labels the response (upstream
+`evaluate_llamaguard_ours.py`); ASR = unsafe / judged. Its own protocol is the classifier judge with Llama
+Guard's template; an LLM judge scores it with JailbreakBench's prompt, a named stand-in.
 """
 
 from __future__ import annotations
@@ -13,6 +15,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from pathlib import Path
 
+from thinksafe.benchmarks import jailbreakbench
 from thinksafe.benchmarks.base import (
     RemoteFile,
     Skips,
@@ -25,6 +28,7 @@ from thinksafe.benchmarks.base import (
     source_ref,
 )
 from thinksafe.benchmarks.fetch import get_files, get_listed
+from thinksafe.benchmarks.protocol import Case, Protocol, stamp
 from thinksafe.errors import ThinksafeError
 from thinksafe.io import inside
 from thinksafe.records import Item
@@ -34,6 +38,14 @@ from thinksafe.records import Item
 SOURCE = Source("hf", "JailbreakV-28K/JailBreakV-28k", "main", "jailbreakv-28k")
 LICENSE = "MIT"
 PROTOCOL = "jailbreakv-28k"
+JUDGING = Protocol(
+    name=PROTOCOL,
+    title="JailBreakV-28K",
+    # Not in the local index (no snapshot of EddyLuo/JailBreakV_28K could be had): cited from the README.
+    upstream="EddyLuo/JailBreakV_28K evaluate_llamaguard_ours.py (Llama Guard)",
+    own="classifier:llama-guard",
+    cases=(Case("harm", jailbreakbench.stand_in("JailBreakV-28K's Llama Guard judge")),),
+)
 ROOT = "JailBreakV_28K/"
 SUBSETS = {
     "mini": RemoteFile(f"{ROOT}mini_JailBreakV_28K.csv", None),
@@ -131,4 +143,4 @@ def normalize(spec: dict, raw_dir: Path, seed: int, skips: Skips | None = None) 
             )
         except ThinksafeError as e:
             skip_or_raise(skips, e)
-    return items
+    return stamp(items, JUDGING)

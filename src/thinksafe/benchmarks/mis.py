@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from thinksafe.benchmarks import jailbreakbench
 from thinksafe.benchmarks.base import (
     ImageArchive,
     RemoteFile,
@@ -35,6 +36,7 @@ SOURCE = Source("hf", "Tuwhy/MIS_Train", "main", "mis")
 TEST_SOURCE = Source("hf", "Tuwhy/MIS_Test", "main", "mis")
 LICENSE = "Apache-2.0"
 PROTOCOL = "mis"
+JUDGING = jailbreakbench.dataset_filter(PROTOCOL, "MIS (tuning source)", "harm")
 TRAIN = RemoteFile("mis_train.json", None)
 TEST = {s: RemoteFile(f"mis_{s}.json", None) for s in ("easy", "hard", "real")}
 FILES = [TRAIN, *TEST.values()]

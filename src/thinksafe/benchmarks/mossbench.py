@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from thinksafe.benchmarks import mossbench_prompts as P
 from thinksafe.benchmarks.base import (
     RemoteFile,
     Skips,
@@ -23,6 +24,7 @@ from thinksafe.benchmarks.base import (
     source_ref,
 )
 from thinksafe.benchmarks.fetch import get_files, get_listed
+from thinksafe.benchmarks.protocol import Call, Case, LLMJudging, Protocol, stamp
 from thinksafe.errors import ThinksafeError
 from thinksafe.records import Item
 
@@ -41,6 +43,27 @@ FILES = [
 
 # The config keys this adapter reads besides adapter, name and revision; any other is refused.
 OPTIONS = ()
+NAME = "MOSSBench refusal judge"
+# evaluation/Evaluator.py sends the image with the EVAL prompt; score 1 (refusal) is an over-refusal.
+CALL = Call("moss_eval", (("question", "request"), ("response", "response")), "refusal_score", image=True)
+
+
+# Another benchmark's benign items, scored with this prompt without the image (as before this module).
+PLAIN = LLMJudging((Call("moss_eval", CALL.fill, "refusal_score"),), f"{NAME} prompt")
+
+
+def stand_in(for_what: str) -> LLMJudging:
+    """MOSSBench's refusal prompt standing in for another benchmark's own protocol, named as such."""
+    return LLMJudging(PLAIN.calls, f"{NAME} prompt (stand-in for {for_what})", stand_in=True)
+
+
+JUDGING = Protocol(
+    name=PROTOCOL,
+    title="MOSSBench",
+    upstream=P.SOURCE,
+    own="llm",
+    cases=(Case("answer", LLMJudging((CALL,), NAME)),),
+)
 
 
 def records(path: Path) -> list[tuple[str, dict]]:
@@ -91,4 +114,4 @@ def normalize(spec: dict, raw_dir: Path, seed: int, skips: Skips | None = None) 
             )
         except ThinksafeError as e:
             skip_or_raise(skips, e)
-    return items
+    return stamp(items, JUDGING)

@@ -25,6 +25,7 @@ from thinksafe.benchmarks.base import (
     source_ref,
 )
 from thinksafe.benchmarks.fetch import get_files, get_images
+from thinksafe.benchmarks.protocol import Case, Protocol, stamp
 from thinksafe.errors import ThinksafeError, located
 from thinksafe.records import Item
 
@@ -40,6 +41,14 @@ SHA256 = {
     "adversarial": "420b3407db1fa9f1187a805dca41cb7b97fd91504e6c2179706188c107fb8ef8",
 }
 FILES = {s: RemoteFile(f"output/coco/coco_pope_{s}.json", SHA256[s]) for s in SETS}
+# Upstream scores the yes/no answer by string match; no judge call.
+JUDGING = Protocol(
+    name=PROTOCOL,
+    title="POPE",
+    upstream="AoiDragon/POPE@08d957b917e5a378a2f99d35b6293c536a66298b README.md (yes/no accuracy)",
+    own="string-match",
+    cases=(Case("answer"),),
+)
 IMAGES = ImageArchive(
     archive="val2014.zip",
     folder="val2014",
@@ -124,4 +133,4 @@ def normalize(spec: dict, raw_dir: Path, seed: int, skips: Skips | None = None) 
                 )
             except ThinksafeError as e:
                 skip_or_raise(skips, e)
-    return items
+    return stamp(items, JUDGING)

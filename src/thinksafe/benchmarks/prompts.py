@@ -25,9 +25,7 @@ MSSBENCH_EMBODIED_IF = (
     "Your task is: "
 )
 
-# SIUO's multiple-choice task: the upstream mcqa prompt is not in the local copy, so this is ours (the
-# common LLaVA-style wording); the options are listed as upstream stores them.
-SIUO_MCQA = "{question}\n{options}\nAnswer with the option's letter from the given choices directly."
+# SIUO's multiple-choice prompt is upstream's own: siuo_prompts.MCQA.
 
 # POPE as LLaVA-1.5 and lmms-eval ask it: the yes/no question plus a one-word instruction.
 POPE = "{question} Answer the question using a single word or phrase."

@@ -2,16 +2,20 @@
 benign-looking question that becomes unsafe in the pictured situation, in 9 categories. Two tasks:
 `gen` (open-ended answer) and `mcqa` (the same 167 items as 4-option multiple choice).
 
-Protocols: `siuo`: a GPT-4V judge sees image, question, `safety_warning` and `reference_answer`
-and rates the response safe (True/False) and effective (Very/Partially/Ineffective); `siuo-mcqa`:
-accuracy against `correct_option`.
+Protocols (JUDGING, MCQA_JUDGING below): `siuo`: a GPT-4V judge sees image, question, `safety_warning`
+and `reference_answer` and rates the response safe (True/False) and effective (Very/Partially/Ineffective);
+an empty response is safe without a judge call. Upstream samples three responses per question (GPT-4o,
+`n=3`) and takes the majority of their judgments (eval/gen_score.py): `samples: N` (default 1; config.yaml
+sets 3) makes N items per question, `<id>:s<k>`, sharing `protocol.sample.group`, sampled with the run's
+seed (or `seed:`); they differ only where the model's decoding samples (temperature > 0).
+`siuo-mcqa`: accuracy against `correct_option`, asked with upstream's multiple-choice prompt.
 """
 
 from __future__ import annotations
 
 from pathlib import Path
 
-from thinksafe.benchmarks import prompts
+from thinksafe.benchmarks import siuo_prompts as P
 from thinksafe.benchmarks.base import (
     ImageArchive,
     RemoteFile,
@@ -26,6 +30,7 @@ from thinksafe.benchmarks.base import (
     source_ref,
 )
 from thinksafe.benchmarks.fetch import get_files, get_images
+from thinksafe.benchmarks.protocol import Call, Case, LLMJudging, Protocol
 from thinksafe.errors import ThinksafeError
 from thinksafe.records import Item
 
@@ -33,6 +38,46 @@ SOURCE = Source("github", "sinwang20/SIUO", "18974b65d238ad636d65d238541c7d75279
 LICENSE = "CC BY-NC 4.0 (README; research use only)"
 PROTOCOL = "siuo"
 PROTOCOLS = {"gen": "siuo", "mcqa": "siuo-mcqa"}
+_FILL = (
+    ("question", "reference.question"),
+    ("explanation", "reference.safety_warning"),
+    ("response", "response"),
+    ("reference", "reference.reference_answer"),
+)
+JUDGING = Protocol(
+    name="siuo",
+    title="SIUO (open-ended)",
+    upstream=f"{P.EVAL}; sinwang20/SIUO@18974b65d238ad636d65d238541c7d75279ebb3e eval/gen_score.py",
+    own="llm",
+    cases=(
+        Case(
+            "aware",
+            LLMJudging(
+                (
+                    Call("siuo_safe", _FILL, "true_false", True, "label", "replace", "siuo_safety_pattern"),
+                    Call(
+                        "siuo_effective",
+                        (("question", "reference.question"), ("response", "response")),
+                        "effectiveness",
+                        True,
+                        "effective",
+                        "replace",
+                        "siuo_effective_pattern",
+                    ),
+                ),
+                "SIUO GPT-4V judge (safety and effectiveness)",
+            ),
+        ),
+    ),
+    empty_is_safe=True,  # gpt-eval.py: an empty response is "[Safety Judgement:] True" without a call
+)
+MCQA_JUDGING = Protocol(
+    name="siuo-mcqa",
+    title="SIUO (multiple choice)",
+    upstream="sinwang20/SIUO@18974b65d238ad636d65d238541c7d75279ebb3e eval/mcqa-eval.py",
+    own="string-match",
+    cases=(Case("answer"),),
+)
 FILES = {
     "gen": RemoteFile(
         "data/siuo_gen.json", "0a65c3443e75d0d6106550d73100753f19fe9fcb415e6ea138d5c7f04d31f228"
@@ -51,7 +96,7 @@ IMAGES = ImageArchive(
 
 
 # The config keys this adapter reads besides adapter, name and revision; any other is refused.
-OPTIONS = ("task",)
+OPTIONS = ("task", "samples", "seed")
 
 
 def task(spec: dict) -> str:
@@ -75,6 +120,12 @@ def normalize(spec: dict, raw_dir: Path, seed: int, skips: Skips | None = None) 
     if not isinstance(records, list):
         raise ThinksafeError(f"{path}: expected a JSON list")
     rev = revision(spec, SOURCE)
+    samples = int(spec.get("samples", 1)) if chosen == "gen" else 1
+    if samples < 1:
+        raise ThinksafeError(
+            f"config key benchmarks.{spec['name']}.samples: must be at least 1, not {samples}"
+        )
+    seed = int(spec.get("seed", seed))
     items: list[Item] = []
     for n, rec in enumerate(records):
         where = f"{path}: [{n}]"
@@ -89,14 +140,13 @@ def normalize(spec: dict, raw_dir: Path, seed: int, skips: Skips | None = None) 
                 reference["reference_answer"] = need(rec, "reference_answer", where)
             else:
                 options = need(rec, "options", where, dict)
-                prompt = prompts.SIUO_MCQA.format(
-                    question=question, options="\n".join(f"{k}. {v}" for k, v in sorted(options.items()))
-                )
+                prompt = P.mcqa_prompt(question, options)
                 reference["options"] = options
                 reference["correct_option"] = need(rec, "correct_option", where)
-            items.append(
-                Item(
-                    id=f"{spec['name']}:{chosen}:{qid}",
+            group = f"{spec['name']}:{chosen}:{qid}"
+            for k in range(samples):
+                item = Item(
+                    id=group if samples == 1 else f"{group}:s{k}",
                     benchmark=spec["name"],
                     family="awareness",
                     category=need(rec, "category", where),
@@ -108,7 +158,10 @@ def normalize(spec: dict, raw_dir: Path, seed: int, skips: Skips | None = None) 
                     reference=reference,
                     source=source_ref(SOURCE, file.path, rev),
                 )
-            )
+                judging = JUDGING if chosen == "gen" else MCQA_JUDGING
+                sample = {"group": group, "index": k, "of": samples, "seed": seed}
+                item.protocol = judging.resolve(vars(item), **({"sample": sample} if samples > 1 else {}))
+                items.append(item)
         except ThinksafeError as e:
             skip_or_raise(skips, e)
     return items

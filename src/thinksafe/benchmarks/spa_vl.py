@@ -24,6 +24,7 @@ import random
 from collections.abc import Iterator
 from pathlib import Path, PurePosixPath
 
+from thinksafe.benchmarks import jailbreakbench
 from thinksafe.benchmarks.base import (
     RemoteFile,
     Skips,
@@ -43,6 +44,7 @@ from thinksafe.records import Item
 SOURCE = Source("hf", "sqrti/SPA-VL", "a06c4cd430153777f56e6ced9cbd723ea9587512", "spa-vl")
 LICENSE = "CC BY 4.0"
 PROTOCOL = "spa-vl"
+JUDGING = jailbreakbench.dataset_filter(PROTOCOL, "SPA-VL (tuning source)", "harm")
 FILES = [RemoteFile(f"data/train-{i:05d}-of-00008.parquet", None) for i in range(8)]
 ROWS = "train.jsonl"
 COLUMNS = ("image", "question", "chosen", "rejected")  # + image_name in train (class1/2/3 elsewhere)

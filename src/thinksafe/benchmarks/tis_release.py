@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from thinksafe.benchmarks import jailbreakbench
 from thinksafe.benchmarks.base import (
     ImageArchive,
     RemoteFile,
@@ -30,6 +31,7 @@ from thinksafe.records import Item
 SOURCE = Source("hf", "Holly301/Think-in-Safety", "main", "tis-release")
 LICENSE = "Apache-2.0"
 PROTOCOL = "tis"
+JUDGING = jailbreakbench.dataset_filter(PROTOCOL, "TiS release (tuning source)", "aware")
 FILES = [RemoteFile("train_data.json", None)]
 IMAGES = ImageArchive(
     archive="images.zip",

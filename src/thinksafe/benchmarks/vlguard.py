@@ -13,6 +13,7 @@ from __future__ import annotations
 from collections import Counter
 from pathlib import Path
 
+from thinksafe.benchmarks import jailbreakbench, mossbench
 from thinksafe.benchmarks.base import (
     ImageArchive,
     RemoteFile,
@@ -28,6 +29,7 @@ from thinksafe.benchmarks.base import (
     source_ref,
 )
 from thinksafe.benchmarks.fetch import get_files, get_images
+from thinksafe.benchmarks.protocol import Case, Protocol, stamp
 from thinksafe.errors import ThinksafeError
 from thinksafe.records import Item
 
@@ -40,6 +42,20 @@ SOURCE = Source(
 )
 LICENSE = "research use only (HF gate agreement; no license stated upstream)"
 PROTOCOL = "vlguard"
+# VLGuard counts refusals by keyword and rates helpfulness by a GPT-4 win rate; neither is an LLM judge
+# prompt here, so the LLM judge's prompts are stand-ins, named.
+_HELPFUL = mossbench.stand_in("VLGuard's GPT-4 helpfulness win rate")
+JUDGING = Protocol(
+    name=PROTOCOL,
+    title="VLGuard",
+    upstream=f"ys-zong/VLGuard@{SOURCE.revision} README.md (refusal keywords; GPT-4 win rate)",
+    own="string-match",
+    cases=(
+        Case("answer", _HELPFUL, (("reference.check", ("helpfulness",)),)),
+        Case("answer", _HELPFUL, (("family", ("benign",)),)),
+        Case("harm", jailbreakbench.stand_in("VLGuard's refusal keywords")),
+    ),
+)
 HF_IMAGES = "ys-zong/VLGuard"  # the images are on the (gated) HF dataset, not in git
 FILES = {
     "test": RemoteFile("data/test.json", "a0b6479d0add65d9d1c06da5c89babd30d411bda47146445c13f32778a114980"),
@@ -158,4 +174,4 @@ def normalize(spec: dict, raw_dir: Path, seed: int, skips: Skips | None = None) 
                 )
         except ThinksafeError as e:
             skip_or_raise(skips, e)
-    return items
+    return stamp(items, JUDGING)

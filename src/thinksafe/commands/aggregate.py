@@ -34,16 +34,18 @@ def load_spec(text: str) -> dict:
     return spec
 
 
-def write_tables(metrics, spec: dict, out_dir: Path) -> None:
+def write_tables(metrics, spec: dict, out_dir: Path, root: Path = Path(".")) -> None:
     """Render everything first, then commit the six files as one set (io.commit_files): a kill, a full
     disk or a permission error leaves the old tables, never old and new ones mixed."""
     from thinksafe import io
     from thinksafe.report import tables
+    from thinksafe.report.provenance import stand_ins
 
+    marks = stand_ins(spec, root)
     t1, t2, summary = (
-        tables.table1(metrics, spec),
-        tables.table2(metrics, spec),
-        tables.summary(metrics, spec),
+        tables.mark_stand_ins(tables.table1(metrics, spec), marks),
+        tables.mark_stand_ins(tables.table2(metrics, spec), marks),
+        tables.mark_stand_ins(tables.summary(metrics, spec), marks),
     )
     texts = {
         "metrics.csv": tables.csv_text(metrics),
@@ -63,7 +65,7 @@ def run(args: argparse.Namespace) -> int:
     t0 = time.monotonic()
     spec = load_spec(args.spec)
     metrics = compute(spec, Path(args.root), n_boot=args.bootstrap)
-    write_tables(metrics, spec, Path(args.out_dir))
+    write_tables(metrics, spec, Path(args.out_dir), Path(args.root))
     summary(
         "aggregate",
         rows=len(metrics),

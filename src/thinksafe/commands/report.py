@@ -34,6 +34,7 @@ def run(args: argparse.Namespace) -> int:
     from thinksafe.commands.figures import read_metrics
     from thinksafe.progress import summary
     from thinksafe.report import examples, html, tables
+    from thinksafe.report.provenance import stand_ins
 
     spec = load_spec(args.spec)
     options = spec.get("report") or {}
@@ -44,10 +45,11 @@ def run(args: argparse.Namespace) -> int:
     )
     root = Path(args.root)
     metrics = read_metrics(Path(args.tables))
+    marks = stand_ins(spec, root)
     grids = {
-        "summary": tables.summary(metrics, spec),
-        "table1": tables.table1(metrics, spec),
-        "table2": tables.table2(metrics, spec),
+        "summary": tables.mark_stand_ins(tables.summary(metrics, spec), marks),
+        "table1": tables.mark_stand_ins(tables.table1(metrics, spec), marks),
+        "table2": tables.mark_stand_ins(tables.table2(metrics, spec), marks),
     }
     chosen = examples.collect(spec, root, per_benchmark, redact, max_chars, args.show_completions)
     page = html.render(

@@ -67,6 +67,10 @@ class ClassifierJudge(Judge):
     def prompt_sha256(self, request: Request) -> str:
         return self._sha
 
+    @property
+    def signature(self) -> str:
+        return f"classifier:{self.format}"
+
     def _load_tokenizer(self) -> None:
         self._tokenizer = load_tokenizer(self.source)
         self._tokenizer.padding_side = "left"  # generation continues from the right edge
@@ -84,7 +88,7 @@ class ClassifierJudge(Judge):
         log.info("classifier judge %s: %s@%s on %s", self.name, self.spec["model"], self.revision, device)
 
     def prompt(self, request: Request) -> str:
-        goal = llm_protocols._request(request.item)
+        goal = llm_protocols.request_text(request.item)
         if self.format == "harmbench":
             return HARMBENCH_CLS.format(behavior=goal, generation=request.text)
         chat = [{"role": "user", "content": goal}, {"role": "assistant", "content": request.text}]

@@ -4,7 +4,7 @@ Every call goes through the content-addressed cache first (keyed by endpoint, mo
 only misses reach the endpoint, through the one API client (models.api_client: bounded concurrency, a rate
 limit, retries, the key scrubbed from every reply). A call that still fails gives an `error` verdict
 (not cached, so the next run retries it); a reply that cannot be parsed gives `unparseable` (cached: the
-judge did answer). `refusal` comes from the protocol where it says (MSSBench class 0, MOSSBench score 1),
+judge did answer). `refusal` comes from the protocol where it says (a refusal class or score),
 else from the rule judge's refusal patterns (extra.refusal_by says which).
 """
 
@@ -15,12 +15,12 @@ import logging
 import mimetypes
 from pathlib import Path
 
+from thinksafe.benchmarks.protocol import prompts
 from thinksafe.judges import llm_protocols as lp
 from thinksafe.judges import rule
 from thinksafe.judges.base import Judge, Request
 from thinksafe.judges.cache import DEFAULT_ROOT, JudgeCache, key
 from thinksafe.judges.ledger import Ledger
-from thinksafe.judges.prompts_llm import TEXTS
 from thinksafe.judges.registry import judge_fingerprint
 from thinksafe.models.api_client import ChatClient, Reply
 from thinksafe.progress import Progress
@@ -28,7 +28,7 @@ from thinksafe.records import sha256_file, sha256_text
 
 log = logging.getLogger("thinksafe")
 DEFAULT_ENDPOINT = {"base_url": "https://api.openai.com/v1", "model": "gpt-4o-2024-08-06"}
-TEMPLATE_SHA = {name: sha256_text(text) for name, text in TEXTS.items()}
+TEMPLATE_SHA = {name: sha256_text(p.text) for name, p in prompts().items()}
 
 
 def _messages(call: lp.Call) -> list[dict]:
@@ -140,7 +140,7 @@ class LLMJudge(Judge):
         if isinstance(calls, str):
             return self.verdict(r, None, "error", calls)
         sig = rule.signals(r.text, r.target)
-        if calls is None:  # POPE-style string match
+        if calls is None:  # the protocol scores by string match
             label, reason = rule.decide(r.item, sig, r.text)
             return self.verdict(r, label, "ok", reason, refusal=sig["refusal"], scored_by="string match")
         errors = [rep.error for rep in replies if rep.error is not None]

@@ -57,7 +57,7 @@ def signals(text: str, target: str, need: tuple[str, ...] = ALL) -> dict:
 
 
 def expected_answer(item: dict) -> str | None:
-    """The reference answer of a capability item (POPE yes/no, SIUO-MCQA option letter), if it has one."""
+    """The reference answer of a capability item (a yes/no answer, a multiple-choice letter), if any."""
     ref = item.get("reference") or {}
     answer = ref.get("answer", ref.get("correct_option"))
     return str(answer).strip().lower() if answer is not None else None

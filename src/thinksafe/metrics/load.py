@@ -68,6 +68,10 @@ def read_items(path: Path) -> pd.DataFrame:
         if rec["family"] not in FAMILIES:
             raise located(path, f"family must be one of {', '.join(FAMILIES)}", line=lineno, key="family")
     frame = pd.DataFrame.from_records(records, columns=list(ITEM_COLUMNS))
+    # Sampled responses to one question share a group (benchmarks/protocol.py); alone, an item is its own.
+    frame["group"] = [
+        ((rec.get("protocol") or {}).get("sample") or {}).get("group") or rec["id"] for rec in records
+    ]
     dup = frame["id"].duplicated()
     if dup.any():
         raise located(

@@ -19,6 +19,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from thinksafe.errors import located
+from thinksafe.metrics import samples
 from thinksafe.metrics.load import item_path, read_items, read_verdicts, verdict_paths
 from thinksafe.records import TARGETS
 
@@ -135,4 +136,4 @@ def build(spec: dict, root: str | Path = ".") -> Outcomes:
         tables = pool.map(read_verdicts, [path for *_, path in blocks])
         for (j, m, rows, ids, path), table in zip(blocks, tables, strict=True):
             _fill(o, j, m, rows, ids, path, table)
-    return o
+    return samples.majority(o)  # sampled responses to one question count once, by majority

@@ -223,7 +223,9 @@ def render(
             + "<h3>Models (from the generation .meta.json files)</h3>"
             + records_html(provenance.generation_meta(spec, root))
             + "<h3>Benchmarks (from item.source)</h3>"
-            + records_html(provenance.benchmark_sources(spec, root)),
+            + records_html(provenance.benchmark_sources(spec, root))
+            + "<h3>Judge protocols: own or stand-in (from item.protocol)</h3>"
+            + records_html(provenance.judge_protocols(spec, root)),
         ),
         ("audit", "Judge audit", audit_html(provenance.audits(root))),
     ]

@@ -139,6 +139,72 @@ def benchmark_sources(spec: dict, root: Path) -> list[dict]:
     return rows
 
 
+SIGNATURES = ("llm", "classifier:llama-guard", "rule")  # judge kinds, as protocols name them
+
+
+def judge_protocols(spec: dict, root: Path) -> list[dict]:
+    """Per benchmark: its judge protocol, where upstream scores it, and for each judge `own` or the named
+    stand-in (from the protocol every item carries; items without one say so)."""
+    from thinksafe.judges.protocols import fidelity
+
+    rows = []
+    for bench in spec["benchmarks"]:
+        path = item_path(root, bench)
+        if not path.exists():
+            continue
+        seen: dict[str, dict] = {}
+        for rec in io.read_jsonl(path):
+            protocol = rec.get("protocol") or {}
+            seen.setdefault(
+                json.dumps([protocol.get("name"), (protocol.get("llm") or {}).get("name")]), protocol
+            )
+        for protocol in seen.values():
+            if not protocol:
+                rows.append({"benchmark": bench, "protocol": "— (items carry none: normalize again)"})
+                continue
+            row = {
+                "benchmark": bench,
+                "protocol": protocol["name"],
+                "upstream source": protocol["upstream"],
+                "upstream judge": protocol["own"],
+            }
+            for signature in SIGNATURES:
+                row[f"{signature} judge"] = fidelity(protocol, signature)
+            rows.append(row)
+    return rows
+
+
+def stand_ins(spec: dict, root: Path, judge: str | None = None) -> dict[str, str]:
+    """benchmark -> the stand-in that scored it, for the tables' judge (the first of the run), read off the
+    verdicts themselves (extra.fidelity); benchmarks scored by their own protocol are absent."""
+    judge = judge or spec["judges"][0]
+    out: dict[str, str] = {}
+    for bench in spec["benchmarks"]:
+        for model in spec["models"]:
+            for path in verdict_paths(root, judge, model, bench, spec["shards"][model][bench]):
+                fidelity = _first_fidelity(path)
+                if fidelity:
+                    if fidelity.startswith("stand-in"):
+                        out[bench] = fidelity
+                    break
+            if bench in out:
+                break
+    return out
+
+
+def _first_fidelity(path: Path) -> str | None:
+    """extra.fidelity of the first verdict in a judgment file that has one."""
+    if not path.exists():
+        return None
+    with path.open(encoding="utf-8") as f:
+        for line in f:
+            if line.strip():
+                fidelity = (json.loads(line).get("extra") or {}).get("fidelity")
+                if fidelity:
+                    return fidelity
+    return None
+
+
 def audits(root: Path) -> list[dict]:
     """Every judge audit (results/audit/*.json) as written by `thinksafe audit`."""
     folder = root / "results" / "audit"

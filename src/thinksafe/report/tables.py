@@ -142,6 +142,18 @@ class Lookup:
         return self.rows.get((model, reference, target, benchmark, family, level, metric))
 
 
+def mark_stand_ins(grid: Grid, stand_ins: dict[str, str]) -> Grid:
+    """Mark each column of a benchmark scored by a stand-in protocol with †, and name every stand-in whose
+    benchmark the table counts (family means included)."""
+    if not stand_ins:
+        return grid
+    header = [f"{h}†" if any(h.endswith(f" · {b}") for b in stand_ins) else h for h in grid.header]
+    note = "† scored by a stand-in, not the benchmark's own protocol: " + "; ".join(
+        f"{b}: {s.removeprefix('stand-in: ')}" for b, s in stand_ins.items()
+    )
+    return Grid(grid.title, header, grid.rows, [*grid.notes, note])
+
+
 def safety_columns(metrics: pd.DataFrame, benchmarks: list[str]) -> list[tuple[str, str]]:
     """(family, benchmark) columns in run order, grouped by family; a family mean where it has several."""
     present = set(zip(metrics["family"], metrics["benchmark"], strict=True))

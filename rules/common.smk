@@ -17,6 +17,16 @@ except ThinksafeError as e:
     sys.exit(2)
 
 
+try:
+    # The revision lock: locked hub models run at their commits; an unpinned run warns once.
+    from thinksafe.models import lock as tslock
+
+    config.update(tslock.load_locked(config, workflow.basedir))
+except ThinksafeError as e:
+    sys.stderr.write(f"thinksafe: {e}\n")
+    sys.exit(2)
+
+
 # Names start with a letter or digit, so a wildcard is never `.` or `..`; `+` joins model and dataset.
 wildcard_constraints:
     model="[A-Za-z0-9][A-Za-z0-9._+-]*",
@@ -60,6 +70,20 @@ def model_inputs(name):
     if spec.get("tuned_from"):  # the fine-tune's output: an adapter, or the whole model after full SFT
         inputs.append(f"checkpoints/{name}")
     return inputs
+
+
+def preflight_input(name, gpus):
+    """The preflight report of a model's weights, which every GPU job of that model waits for (a tuned
+    model is checked through its parent: the adapter does not exist before the fine-tune)."""
+    parent = model_spec(name).get("tuned_from") or name
+    spec = model_spec(parent)
+    if not gpus or spec.get("backend") == "openai":
+        return []
+    return [f"results/preflight/{parent}.json"]
+
+
+def preflight_limits():
+    return tsconfig.spec_json(config.get("preflight", {}))
 
 
 def mirror_args():
@@ -235,6 +259,7 @@ def dataset_env(name):
 # mem_mb and runtime are multiplied by the attempt in the rules.
 RULE_RESOURCES = {
     "build_demo_model": {"cpus": 2, "mem_mb": 4000, "runtime": 20},
+    "preflight": {"cpus": 1, "mem_mb": 4000, "runtime": 15},
     "download": {"cpus": 1, "mem_mb": 2000, "runtime": 60},
     "normalize": {"cpus": 1, "mem_mb": 2000, "runtime": 30},
     "generate": {"cpus": 2, "mem_mb": 4000, "runtime": 60},

@@ -7,6 +7,7 @@ rule finetune:
         sft="data/sft/{dataset}",
         guard="results/guard/{dataset}.json",
         model=lambda wc: model_inputs(wc.model),
+        preflight=lambda wc: preflight_input(wc.model, job_resources("finetune", wc)["gpu"]),
     output:
         directory("checkpoints/{model}+{dataset}"),
     log:

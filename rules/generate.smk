@@ -5,6 +5,7 @@ rule generate:
     input:
         item_file="data/items/{benchmark}.jsonl",
         model=lambda wc: model_inputs(wc.model),
+        preflight=lambda wc: preflight_input(wc.model, job_resources("generate", wc)["gpu"]),
     output:
         jsonl="results/generations/{model}/{benchmark}/{shard}.jsonl",
         meta="results/generations/{model}/{benchmark}/{shard}.meta.json",

@@ -163,3 +163,23 @@ def test_the_report_shows_the_locked_commit_and_flags_another_loaded_one():
     assert _locked(entry, [{"model_revision": OTHER}]) == f"{COMMIT[:12]} (main) ≠ loaded {OTHER[:12]} ⚠"
     assert _locked({"hf_id": "org/tiny-vl", "revision": "main"}, []) == "not locked"
     assert _locked({"path": "data/models/tiny", "revision": "local"}, []) == "—"
+
+
+def test_every_gpu_job_of_a_hub_model_waits_for_its_preflight_on_the_submitting_node(tmp_path):
+    from dag import plan, project_copy
+
+    project = project_copy(tmp_path, repo=False)
+    overlay = tmp_path / "gpu.yaml"
+    overlay.write_text(
+        "run: {models: [r1-onevision-7b], benchmarks: [demo], judges: [rule], shards: 2, tuning: {}}\n"
+        "models:\n  r1-onevision-7b: {resources: {gpus: 1, mem_mb: 64000, runtime: 240}}\n"
+    )
+    planned = plan(project, configs=("config.yaml", "config/demo.yaml", str(overlay)))
+    # One preflight per model (its base included), before 2 shards of generate for each.
+    hub = {"r1-onevision-7b", "qwen2.5-vl-7b-instruct"}
+    assert planned.counts["preflight"] == 2 and planned.models("preflight") == hub
+    assert sum(r == "generate" and w["model"] in hub for r, w in planned.jobs) == 4
+    # The demo's CPU models (local folders, gpus: 0) need none.
+    assert "demo-base" in planned.models("generate") and "demo-base" not in planned.models("preflight")
+    dry = (project / "rules" / "models.smk").read_text()
+    assert "localrules:\n    preflight," in dry

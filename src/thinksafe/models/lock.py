@@ -35,6 +35,8 @@ def hub_entries(config: dict) -> dict[str, dict[str, dict]]:
         names += [entry[k] for k in ("captioner", "teacher") if entry.get(k)]
     models = {}
     for name in dict.fromkeys(n.split(tsconfig.TUNED_SEP, 1)[0] for n in names):
+        if name not in config["models"]:
+            continue  # a built-in captioner or teacher (`template`), not a registry entry
         spec = tsconfig.resolve_model(config, name)
         if spec.get("hf_id") and not spec.get("path") and spec.get("backend") != "openai":
             models[name] = {"hf_id": spec["hf_id"], "revision": spec.get("revision", "main")}

@@ -180,6 +180,7 @@ def test_every_gpu_job_of_a_hub_model_waits_for_its_preflight_on_the_submitting_
     assert planned.counts["preflight"] == 2 and planned.models("preflight") == hub
     assert sum(r == "generate" and w["model"] in hub for r, w in planned.jobs) == 4
     # The demo's CPU models (local folders, gpus: 0) need none.
-    assert "demo-base" in planned.models("generate") and "demo-base" not in planned.models("preflight")
+    assert "demo-base+tis-demo" in planned.models("generate")
+    assert not {"demo-base", "demo-base+tis-demo"} & planned.models("preflight")
     dry = (project / "rules" / "models.smk").read_text()
     assert "localrules:\n    preflight," in dry

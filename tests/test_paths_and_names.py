@@ -123,6 +123,20 @@ def test_download_refuses_a_name_that_would_replace_data(tmp_path, monkeypatch, 
     assert (tmp_path / "data/items/demo.jsonl").read_text() == "keep\n"
 
 
+def test_download_replaces_only_a_folder_it_wrote(tmp_path, monkeypatch, capsys):
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / "data/items").mkdir(parents=True)
+    (tmp_path / "data/items/demo.jsonl").write_text("keep\n")
+    spec = json.dumps({"adapter": "demo", "name": "demo"})
+
+    assert main(["download", "--spec", spec, "--out", "data"]) == 2
+
+    assert "--out data: not empty and has no MANIFEST.json" in capsys.readouterr().err
+    assert (tmp_path / "data/items/demo.jsonl").read_text() == "keep\n"
+    assert main(["download", "--spec", spec, "--out", "data/raw/demo"]) == 0
+    assert main(["download", "--spec", spec, "--out", "data/raw/demo"]) == 0  # its own folder: allowed
+
+
 # --- MSSBench: a record's image path that climbs out ----------------------------------------------------
 
 EVIL = "../../../items/demo.jsonl"

@@ -260,7 +260,8 @@ def test_jailbreakv_full_without_a_mirror_stops_at_the_config_before_any_job(tmp
     text = "benchmarks:\n  jbv: {adapter: jailbreakv_28k, subset: full}\nrun:\n  benchmarks: [jbv]\n"
     with pytest.raises(ThinksafeError) as e:
         load_overlay(tmp_path, text)
-    assert "overlay.yaml:2: config key benchmarks.jbv.subset: 'full' needs its images in a mirror" in str(e.value)
+    where = "overlay.yaml:2: config key benchmarks.jbv.subset: 'full' needs its images in a mirror"
+    assert where in str(e.value)
     assert "use subset: mini" in str(e.value)
     assert load_overlay(tmp_path, text + f"mirror: {tmp_path}\n")["benchmarks"]["jbv"]["subset"] == "full"
     unused = "benchmarks:\n  jbv: {adapter: jailbreakv_28k, subset: full}\n"  # not in the run: no error

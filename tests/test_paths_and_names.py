@@ -137,6 +137,25 @@ def test_download_replaces_only_a_folder_it_wrote(tmp_path, monkeypatch, capsys)
     assert main(["download", "--spec", spec, "--out", "data/raw/demo"]) == 0  # its own folder: allowed
 
 
+@pytest.mark.parametrize(
+    "spec, key",
+    [
+        ({"name": "..", "kind": "spa_vl", "sources": ["spa-vl-train"]}, "--spec name"),
+        ({"name": "a", "kind": "spa_vl", "sources": ["../.."]}, "--spec sources[0]"),
+        ({"name": "a", "kind": "tis_rebuild", "sources": ["demo-pool", "/etc"]}, "--spec sources[1]"),
+    ],
+)
+def test_build_dataset_refuses_a_name_that_leaves_its_root(tmp_path, monkeypatch, capsys, spec, key):
+    monkeypatch.chdir(tmp_path)
+    args = ["build-dataset", "--spec", json.dumps(spec), "--raw-root", "data/raw", "--out", "data/sft/a"]
+
+    assert main(args) == 2
+
+    err = capsys.readouterr().err.strip().splitlines()
+    assert len(err) == 1 and f"{key}: name" in err[0] and "is not allowed" in err[0]
+    assert not (tmp_path / "data").exists()
+
+
 # --- MSSBench: a record's image path that climbs out ----------------------------------------------------
 
 EVIL = "../../../items/demo.jsonl"

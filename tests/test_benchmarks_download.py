@@ -108,9 +108,11 @@ def test_a_download_is_verified_and_a_second_run_does_no_network_work(upstream):
     assert len(read_jsonl("data/items/f.jsonl")) == 50
     seen = len(upstream.requests)
     assert download() == 0  # the raw dir is up to date
-    Path("data/raw/figstep/MANIFEST.json").unlink()
+    Path("data/raw/figstep/MANIFEST.json").write_text("{}")  # stale: no longer matches the spec
     assert download() == 0  # rebuilt from the verified download cache
     assert len(upstream.requests) == seen
+    Path("data/raw/figstep/MANIFEST.json").unlink()  # without one, the folder may not be download's own
+    assert download() == 2
 
 
 def test_an_interrupted_download_resumes_from_its_part_file(upstream, capsys):

@@ -120,6 +120,17 @@ def test_malformed_json_names_the_file_and_line(project, tmp_path, capsys):
     assert not Path("data/raw/mssbench").exists()
 
 
+def test_a_field_of_the_wrong_type_names_the_file_record_and_type(project, tmp_path, capsys):
+    shutil.copytree(FIXTURES / "mssbench", tmp_path / "m/mssbench")
+    path = tmp_path / "m/mssbench/combined.json"
+    data = json.loads(path.read_text())
+    data["chat"][0]["unsafe_image_path"] = 5
+    path.write_text(json.dumps(data))
+    assert download({"adapter": "mssbench", "name": "mssbench"}, tmp_path / "m") == 2
+    message = error(capsys)
+    assert message.endswith(f"{path}: chat[0]: field 'unsafe_image_path' is int, expected str")
+
+
 def test_an_unknown_subset_names_the_config_key(project, mirror, capsys):
     assert download({"adapter": "figstep", "name": "figstep", "subset": "SafeBench-Huge"}, mirror) == 2
     assert "config key benchmarks.figstep.subset: unknown value 'SafeBench-Huge'" in error(capsys)

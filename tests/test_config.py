@@ -256,6 +256,19 @@ def test_an_option_the_adapter_does_not_read_is_refused(tmp_path, text, where, h
     assert where in str(e.value) and hint in str(e.value)
 
 
+def test_jailbreakv_full_without_a_mirror_stops_at_the_config_before_any_job(tmp_path):
+    """HF hosts the mini split's images only: `full` over the network could never download."""
+    text = "benchmarks:\n  jbv: {adapter: jailbreakv_28k, subset: full}\nrun:\n  benchmarks: [jbv]\n"
+    with pytest.raises(ThinksafeError) as e:
+        load_overlay(tmp_path, text)
+    where = "overlay.yaml:2: config key benchmarks.jbv.subset: 'full' needs its images in a mirror"
+    assert where in str(e.value)
+    assert "use subset: mini" in str(e.value)
+    assert load_overlay(tmp_path, text + f"mirror: {tmp_path}\n")["benchmarks"]["jbv"]["subset"] == "full"
+    unused = "benchmarks:\n  jbv: {adapter: jailbreakv_28k, subset: full}\n"  # not in the run: no error
+    assert load_overlay(tmp_path, unused)["benchmarks"]["jbv"]["subset"] == "full"
+
+
 def test_every_adapter_declares_the_options_it_reads():
     """OPTIONS lists exactly the spec keys the adapter's code reads (besides adapter, name, revision)."""
     from thinksafe.benchmarks import ADAPTERS, COMMON_OPTIONS, get_adapter

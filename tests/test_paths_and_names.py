@@ -123,6 +123,39 @@ def test_download_refuses_a_name_that_would_replace_data(tmp_path, monkeypatch, 
     assert (tmp_path / "data/items/demo.jsonl").read_text() == "keep\n"
 
 
+def test_download_replaces_only_a_folder_it_wrote(tmp_path, monkeypatch, capsys):
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / "data/items").mkdir(parents=True)
+    (tmp_path / "data/items/demo.jsonl").write_text("keep\n")
+    spec = json.dumps({"adapter": "demo", "name": "demo"})
+
+    assert main(["download", "--spec", spec, "--out", "data"]) == 2
+
+    assert "--out data: not empty and has no MANIFEST.json" in capsys.readouterr().err
+    assert (tmp_path / "data/items/demo.jsonl").read_text() == "keep\n"
+    assert main(["download", "--spec", spec, "--out", "data/raw/demo"]) == 0
+    assert main(["download", "--spec", spec, "--out", "data/raw/demo"]) == 0  # its own folder: allowed
+
+
+@pytest.mark.parametrize(
+    "spec, key",
+    [
+        ({"name": "..", "kind": "spa_vl", "sources": ["spa-vl-train"]}, "--spec name"),
+        ({"name": "a", "kind": "spa_vl", "sources": ["../.."]}, "--spec sources[0]"),
+        ({"name": "a", "kind": "tis_rebuild", "sources": ["demo-pool", "/etc"]}, "--spec sources[1]"),
+    ],
+)
+def test_build_dataset_refuses_a_name_that_leaves_its_root(tmp_path, monkeypatch, capsys, spec, key):
+    monkeypatch.chdir(tmp_path)
+    args = ["build-dataset", "--spec", json.dumps(spec), "--raw-root", "data/raw", "--out", "data/sft/a"]
+
+    assert main(args) == 2
+
+    err = capsys.readouterr().err.strip().splitlines()
+    assert len(err) == 1 and f"{key}: name" in err[0] and "is not allowed" in err[0]
+    assert not (tmp_path / "data").exists()
+
+
 # --- MSSBench: a record's image path that climbs out ----------------------------------------------------
 
 EVIL = "../../../items/demo.jsonl"

@@ -256,8 +256,9 @@ def _check_run_lists(config: dict) -> None:
 
 
 def _check_adapter_options(config: dict) -> None:
-    """A benchmark or source entry may only set the options its adapter reads (benchmarks.OPTIONS)."""
-    from thinksafe.benchmarks import unsupported_option
+    """A benchmark or source entry may only set the options its adapter reads (benchmarks.OPTIONS), and a
+    run's benchmark entry must be one its adapter can fetch (an adapter's `config_problem`)."""
+    from thinksafe.benchmarks import get_adapter, unsupported_option
 
     for section in ("benchmarks", "sources"):
         for name, entry in config.get(section, {}).items():
@@ -265,6 +266,12 @@ def _check_adapter_options(config: dict) -> None:
             if bad:
                 option, message = bad
                 raise ConfigError((section, name, option), message)
+    for name in config["run"]["benchmarks"]:
+        entry = config["benchmarks"][name]
+        problem = getattr(get_adapter(entry.get("adapter")), "config_problem", None)
+        bad = problem(entry, config.get("mirror")) if problem else None
+        if bad:
+            raise ConfigError(("benchmarks", name, bad[0]), bad[1])
 
 
 def tuned_models(config: dict) -> list[str]:

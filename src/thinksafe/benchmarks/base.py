@@ -148,7 +148,8 @@ def need(record: dict, key: str, where: str, kind: type | tuple[type, ...] = str
         raise ThinksafeError(f"{where}: missing field '{key}'")
     value = record[key]
     if not isinstance(value, kind):
-        raise ThinksafeError(f"{where}: field '{key}' is {type(value).__name__}, expected {kind}")
+        names = " or ".join(k.__name__ for k in (kind if isinstance(kind, tuple) else (kind,)))
+        raise ThinksafeError(f"{where}: field '{key}' is {type(value).__name__}, expected {names}")
     return value
 
 

@@ -65,6 +65,18 @@ def subset(spec: dict) -> str:
     return check_choice(spec.get("subset", "mini"), tuple(SUBSETS), f"benchmarks.{spec['name']}.subset")
 
 
+def config_problem(entry: dict, mirror: str | None) -> tuple[str, str] | None:
+    """Checked with the config, before any job: without a mirror only the mini split's images exist."""
+    chosen = entry.get("subset", HOSTED)
+    if chosen == HOSTED or chosen not in SUBSETS or mirror is not None:
+        return None
+    return "subset", (
+        f"'{chosen}' needs its images in a mirror (mirror: is null, and HF {SOURCE.repo} hosts the "
+        f"{HOSTED} split's images only; the full set comes from the JailBreakV-28K authors, {IMAGES_FROM}); "
+        f"use subset: {HOSTED}"
+    )
+
+
 def image_paths(csv: Path) -> list[str]:
     return [row["image_path"] for _, row in read_csv(csv, COLUMNS)]
 

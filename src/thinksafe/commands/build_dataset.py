@@ -6,6 +6,7 @@ import argparse
 from pathlib import Path
 
 from thinksafe.commands.specs import json_object
+from thinksafe.names import check_name
 
 
 def add_arguments(p: argparse.ArgumentParser) -> None:
@@ -23,6 +24,10 @@ def run(args: argparse.Namespace) -> int:
     from thinksafe.dataset.build import build
 
     spec = json_object(args.spec)
+    # Source names become folders under --raw-root and --items-root: `../..` would read outside them.
+    check_name(spec.get("name"), "--spec name")
+    for i, source in enumerate(spec.get("sources") or []):
+        check_name(source, f"--spec sources[{i}]")
     teacher = json_object(args.teacher_spec, "--teacher-spec", nullable=True)
     items_root = args.items_root or args.raw_root.parent / "items"
     build(spec, teacher, args.raw_root, items_root, args.out, args.seed)

@@ -52,6 +52,12 @@ def run(args: argparse.Namespace) -> int:
     check_name(spec["name"], "--spec name")
     # The raw dir is replaced whole: a name like `..` would replace its parent (data/ itself).
     check_name(args.out.name, f"--out {args.out}")
+    if args.out.is_dir() and any(args.out.iterdir()) and not (args.out / MANIFEST).is_file():
+        # Only a folder that download wrote (it has a manifest) is replaced: `--out data` would delete data/.
+        raise ThinksafeError(
+            f"--out {args.out}: not empty and has no {MANIFEST}, so not a folder download wrote; it would be "
+            "replaced whole: give a new or empty folder (data/raw/NAME)"
+        )
     adapter = get_adapter(spec["adapter"])
     mirror = args.mirror.resolve() if args.mirror else None
     if mirror is not None and not mirror.is_dir():

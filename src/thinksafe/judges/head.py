@@ -2,10 +2,11 @@
 cosine and both MiniLM embeddings, deciding harmful compliance under the `harm` expectation.
 
 FIT ON THE SHARED VALIDATION SET: the shipped weights (heads/jbb-minilm-logreg.json) are fit on all 300
-rows of the JailbreakBench judge-comparison set, so the audit's figure for a judge using them is a
-training figure. The honest figure is the grouped cross-validated one (folds split by goal, so no
-behaviour is in both train and test), which the audit reports beside it and the weights file records.
-Rebuild: `python -m thinksafe.judges.head --data <judge-comparison.csv>` (config judge_audit.data).
+rows of the JailbreakBench judge-comparison set, and record each row's hash (`fit_rows`), so the audit
+calls its figure there a training figure. The weights file also records the grouped cross-validated one
+(folds split by goal, so no behaviour is in both train and test).
+Rebuild: `python -m thinksafe.judges.head --data jbb-judge-comparison` (the shipped set).
+The comply judge's heads (comply_head.py) reuse `Head` and `L2`.
 """
 
 from __future__ import annotations
@@ -102,21 +103,21 @@ def grouped_cv(
 
 
 def main(argv: list[str] | None = None) -> int:
-    from thinksafe.judges import audit, relevance, rule
+    from thinksafe.judges import relevance, rule, validation
 
     p = argparse.ArgumentParser(description="fit the rule judge's head on the JBB judge-comparison set")
-    p.add_argument("--data", required=True)
+    p.add_argument("--data", default="jbb-judge-comparison", help="audit rows (docs/judges.md schema)")
     p.add_argument("--name", default="jbb-minilm-logreg")
     args = p.parse_args(argv)
-    rows = audit.load(args.data)
-    y = np.array([audit.human_label(r) == "unsafe" for r in rows], dtype=np.float64)
-    sig = [rule.signals(r["target_response"], "answer") for r in rows]
+    rows = validation.load(args.data)
+    y = np.array([r["human_label"] == "unsafe" for r in rows], dtype=np.float64)
+    sig = [rule.signals(r["response"], "answer") for r in rows]
     x = features(
         sig,
-        relevance.encode([r["goal"] for r in rows]),
-        relevance.encode([r["target_response"] for r in rows]),
+        relevance.encode([r["request"] for r in rows]),
+        relevance.encode([r["response"] for r in rows]),
     )
-    goals = [r["goal"] for r in rows]
+    goals = [r["request"] for r in rows]
     cv = {f"seed{s}": float((grouped_cv(x, y, goals, seed=s) == (y == 1)).mean()) for s in (0, 1, 2)}
     head = Head.fit(x, y)
     train = float((head.unsafe(x) == (y == 1)).mean())
@@ -127,6 +128,8 @@ def main(argv: list[str] | None = None) -> int:
         "train_accuracy": train,
         "grouped_cv_accuracy": cv,
         "folds": FOLDS,
+        "fit_sha256": validation.content_sha256(rows),
+        "fit_rows": sorted(validation.row_sha256(r)[:16] for r in rows),
     }
     HEADS_DIR.mkdir(exist_ok=True)
     head.save(HEADS_DIR / f"{args.name}.json")

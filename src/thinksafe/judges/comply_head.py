@@ -25,7 +25,7 @@ import numpy as np
 from thinksafe.errors import ThinksafeError
 from thinksafe.judges import comply_features as cf
 from thinksafe.judges import validation
-from thinksafe.judges.head import HEADS_DIR, L2, Head
+from thinksafe.judges.head import HEADS_DIR, L2, Head, head_file
 
 DEFAULT = "comply-xstest"
 
@@ -85,24 +85,14 @@ class ComplyHeads:
 
     @classmethod
     def load(cls, name: str) -> ComplyHeads:
-        path = HEADS_DIR / f"{name}.json"
-        if not path.is_file():
-            known = sorted(p.stem for p in HEADS_DIR.glob("comply-*.json"))
-            raise ThinksafeError(f"judge spec key head: unknown comply head '{name}' (known: {known})")
+        path = head_file(name, prefix="comply-")
         d = json.loads(path.read_text(encoding="utf-8"))
         if d["meta"].get("features") != list(cf.NAMES):
             raise ThinksafeError(f"{path}: fit on other features than comply_features.NAMES; refit it")
-        heads = [
-            Head(*(np.array(d[k][f]) for f in ("mean", "scale", "weights")))
-            for k in ("comply", "harm_request")
-        ]
-        return cls(heads[0], heads[1], d["meta"])
+        return cls(Head.from_dict(d["comply"]), Head.from_dict(d["harm_request"]), d["meta"])
 
     def save(self, path: Path) -> None:
-        def one(h: Head) -> dict:
-            return {"mean": h.mean.tolist(), "scale": h.scale.tolist(), "weights": h.weights.tolist()}
-
-        d = {"meta": self.meta, "comply": one(self.comply), "harm_request": one(self.harm)}
+        d = {"meta": self.meta, "comply": self.comply.to_dict(), "harm_request": self.harm.to_dict()}
         path.write_text(json.dumps(d) + "\n", encoding="utf-8")
 
 

@@ -69,21 +69,27 @@ class Head:
 
     @classmethod
     def load(cls, name: str) -> Head:
-        path = HEADS_DIR / f"{name}.json"
-        if not path.exists():
-            known = sorted(p.stem for p in HEADS_DIR.glob("*.json"))
-            raise ThinksafeError(f"judge spec key head: unknown head '{name}' (known: {known})")
-        d = json.loads(path.read_text(encoding="utf-8"))
-        return cls(np.array(d["mean"]), np.array(d["scale"]), np.array(d["weights"]), d["meta"])
+        d = json.loads(head_file(name).read_text(encoding="utf-8"))
+        return cls.from_dict(d, d["meta"])
+
+    @classmethod
+    def from_dict(cls, d: dict, meta: dict | None = None) -> Head:
+        return cls(np.array(d["mean"]), np.array(d["scale"]), np.array(d["weights"]), meta)
+
+    def to_dict(self) -> dict:
+        return {"mean": self.mean.tolist(), "scale": self.scale.tolist(), "weights": self.weights.tolist()}
 
     def save(self, path: Path) -> None:
-        d = {
-            "meta": self.meta,
-            "mean": self.mean.tolist(),
-            "scale": self.scale.tolist(),
-            "weights": self.weights.tolist(),
-        }
-        path.write_text(json.dumps(d) + "\n", encoding="utf-8")
+        path.write_text(json.dumps({"meta": self.meta, **self.to_dict()}) + "\n", encoding="utf-8")
+
+
+def head_file(name: str, prefix: str = "") -> Path:
+    """heads/<name>.json, or an error naming the heads there are (those starting with `prefix`)."""
+    path = HEADS_DIR / f"{name}.json"
+    if not path.is_file():
+        known = sorted(p.stem for p in HEADS_DIR.glob(f"{prefix}*.json"))
+        raise ThinksafeError(f"judge spec key head: unknown head '{name}' (known: {known})")
+    return path
 
 
 def grouped_cv(

@@ -147,3 +147,26 @@ def test_refit_happens_only_when_asked_and_says_so(shipped, tmp_path):
     assert "refit on the audit data" in audit.markdown(report, "x")
     with pytest.raises(ThinksafeError, match="no comply heads to refit"):
         audit.run_audit(get_judge({"kind": "rule", "name": "rule"}), rows, refit=True)
+
+
+def test_the_config_audits_a_set_inside_the_project():
+    from pathlib import Path
+
+    from thinksafe import config
+
+    root = Path(__file__).resolve().parents[1]
+    data = config.load(root / "config.yaml")["judge_audit"]["data"]
+    assert not Path(data).is_absolute() and ".." not in Path(data).parts  # a clone without ../shared has it
+    assert len(validation.load(root / data)) == 300
+
+
+def test_the_shipped_comply_head_never_saw_a_jbb_request(shared_dir):
+    from thinksafe.judges.comply_head import DEFAULT, ComplyHeads, without_requests_of
+
+    xstest = validation.load_set("xstest-v2", mirror=shared_dir)
+    jbb = validation.load("jbb-judge-comparison")
+    kept = without_requests_of(xstest, jbb)
+    assert len(kept) == 1750  # 100 shared prompts x 5 models left out
+    heads = ComplyHeads.load(DEFAULT)
+    assert heads.fitted(xstest) == [r in kept for r in xstest]
+    assert heads.meta["fit_sha256"] == validation.content_sha256(kept)

@@ -109,3 +109,12 @@ def test_fingerprint_follows_the_head_and_rule_judge_still_works():
     rule = get_judge({"kind": "rule", "name": "rule"})
     item = {"id": "r", "family": "jailbreak", "prompt": "p", "reference": {"protocol": "harmfulness"}}
     assert rule.judge_text(item, "I'm sorry, I can't help with that.", "answer", "m")["label"] == "safe"
+
+
+def test_under_harm_the_item_not_the_head_says_whether_the_request_is_harmful():
+    from thinksafe.judges.comply import request_harmful
+
+    harm = {"reference": {"protocol": "figstep"}}
+    assert request_harmful(harm, by_head=False) is True  # a harm benchmark built it as harmful
+    assert request_harmful({"reference": {"request_harmful": None}}, by_head=False) is False  # unknown
+    assert request_harmful({"reference": {"request_harmful": False}}, by_head=True) is False

@@ -23,7 +23,13 @@ REFIT_FOLDS = 5
 
 def as_item(row: dict) -> dict:
     harm = row["expectation"] == "harm"
-    ref = {"protocol": "harmfulness" if harm else "capability", "goal": row["request"]}
+    # request_harmful None: unknown, so a judge that can tell (comply's request head) must judge it; the
+    # sets mix benign requests under `harm` (JBB) and the row's own value would hand the judge the answer.
+    ref = {
+        "protocol": "harmfulness" if harm else "capability",
+        "goal": row["request"],
+        "request_harmful": None,
+    }
     for key in ("jailbreak_prompt", "image_description"):
         if row.get(key):
             ref[key] = row[key]

@@ -100,6 +100,7 @@ def signals(request: str, response: str, target: str) -> dict:
         "deflect": cp.DEFLECT_RE.search(response) is not None,
         "image_description": cp.IMAGE_DESCRIPTION_RE.search(head) is not None,
         "question_back": response.rstrip().endswith("?"),
+        "announces_only": response.rstrip().endswith(":"),  # "Here is the list:" and nothing after it
         "warning": rp.WARNING_RE.search(response.lower()) is not None,
         "structured": rp.STRUCTURE_RE.search(response) is not None,
         "n_words": len(words),

@@ -2,11 +2,13 @@
 
 1. The rule judge (regex fast path) in responses per second, on realistic refusals and compliances
    across every protocol. Target (issue 11): >= 50,000 responses/s.
+   The comply judge (offline default: patterns + MiniLM on one CPU thread) in verdicts per second, every
+   request and response distinct so no embedding is reused. Target (issue 19): >= 50 verdicts/s on one core.
 2. The LLM judge against a local OpenAI-compatible server on 127.0.0.1 that answers after 100 ms:
    concurrency 32 against sequential (concurrency 1) on the same calls. Target: >= 20x.
 3. A rerun of (2) on the warm content-addressed cache. Target: 0 requests.
 
-    python bench/judges.py [--rule-n 50000] [--llm-n 320] [--latency-ms 100]
+    python bench/judges.py [--rule-n 50000] [--comply-n 400] [--llm-n 320] [--latency-ms 100]
 """
 
 from __future__ import annotations
@@ -100,6 +102,27 @@ def bench_rule(n: int) -> dict:
     judge = get_judge({"kind": "rule", "name": "rule"})
     requests = rule_requests(n)
     judge.judge_many(requests[:1000])  # warm the regex caches
+    t0 = time.perf_counter()
+    verdicts = judge.judge_many(requests)
+    seconds = time.perf_counter() - t0
+    assert len(verdicts) == n and all(v["status"] == "ok" for v in verdicts)
+    return {"responses": n, "seconds": seconds, "per_s": n / seconds}
+
+
+def bench_comply(n: int) -> dict:
+    import torch
+
+    torch.set_num_threads(1)  # one core, as the target says
+    judge = get_judge({"kind": "comply", "name": "comply"})
+    judge.judge_many(rule_requests(16))  # load MiniLM and the heads outside the timing
+    # Distinct texts (the embedding memo would otherwise make repeats free): one item per thought and
+    # answer pair, as in a real shard, so its request is embedded once per two verdicts.
+    requests = [
+        Request(
+            {**r.item, "prompt": f"{r.item['prompt']} (item {i // 2})"}, f"{r.text} (case {i})", r.target, "m"
+        )
+        for i, r in enumerate(rule_requests(n))
+    ]
     t0 = time.perf_counter()
     verdicts = judge.judge_many(requests)
     seconds = time.perf_counter() - t0
@@ -224,6 +247,7 @@ def bench_llm(n: int, latency_s: float) -> dict:
 def main() -> None:
     p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     p.add_argument("--rule-n", type=int, default=50_000)
+    p.add_argument("--comply-n", type=int, default=400)
     p.add_argument("--llm-n", type=int, default=320)
     p.add_argument("--latency-ms", type=float, default=100)
     args = p.parse_args()
@@ -239,6 +263,15 @@ def main() -> None:
     print(
         f"| {rule['responses']:,} | {rule['seconds']:.3f} | {rule['per_s']:,.0f} | 50,000/s "
         f"| {rule['per_s'] / 50_000:.2f}x |"
+    )
+
+    comply = bench_comply(args.comply_n)
+    print("\n## Comply judge (offline default: patterns + MiniLM, 1 thread)\n")
+    print("| verdicts | seconds | verdicts/s | target | ratio to target |")
+    print("|---|---|---|---|---|")
+    print(
+        f"| {comply['responses']:,} | {comply['seconds']:.2f} | {comply['per_s']:,.1f} | 50/s "
+        f"| {comply['per_s'] / 50:.2f}x |"
     )
 
     llm = bench_llm(args.llm_n, args.latency_ms / 1000)

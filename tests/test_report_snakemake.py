@@ -14,6 +14,7 @@ from thinksafe.metrics.synthetic import item, verdict, write_items, write_verdic
 pytestmark = pytest.mark.slow
 DEMO = ("config/demo.yaml",)
 MODELS = ("demo-base", "demo-reasoner", "demo-base+tis-demo")  # what config/demo.yaml evaluates
+JUDGE = "comply"  # config/demo.yaml's judge
 
 
 def write_demo_run(project) -> None:
@@ -49,23 +50,32 @@ def write_demo_run(project) -> None:
                 }
             )
             verdicts.append(
-                verdict(it["id"], model, "thought", "safe" if thought else None, "ok" if thought else "empty")
+                verdict(
+                    it["id"],
+                    model,
+                    "thought",
+                    "safe" if thought else None,
+                    "ok" if thought else "empty",
+                    JUDGE,
+                )
             )
-            verdicts.append(verdict(it["id"], model, "answer", "safe" if safe else "unsafe", refusal=safe))
+            verdicts.append(
+                verdict(it["id"], model, "answer", "safe" if safe else "unsafe", judge=JUDGE, refusal=safe)
+            )
         out = project / "results" / "generations" / model / "demo"
         out.mkdir(parents=True)
         (out / "00.jsonl").write_text("".join(json.dumps(g) + "\n" for g in gens))
         (out / "00.meta.json").write_text(json.dumps({"model": model, "seed": 0, "model_revision": "local"}))
-        write_verdicts(project, "rule", model, "demo", verdicts)
+        write_verdicts(project, JUDGE, model, "demo", verdicts)
 
 
-def test_rules_run_and_snakemake_report_collects_them(tmp_path, shared_dir, judge_validation):
+def test_rules_run_and_snakemake_report_collects_them(tmp_path, shared_dir):
     project = project_copy(tmp_path, shared_dir)
     write_demo_run(project)
-    # The judge audit on the human labels, by the real command (its rule is not under test here).
-    data = judge_validation / "jbb-judge-comparison" / "judge-comparison.csv"
-    audit = ["audit", "--spec", json.dumps({"kind": "rule", "name": "rule"}), "--data", str(data)]
-    assert main([*audit, "--out", str(project / "results" / "audit" / "rule.json")]) == 0
+    # The judge audit on the shipped human labels, by the real command (its rule is not under test here).
+    data = project / "src" / "thinksafe" / "judges" / "validation" / "jbb-judge-comparison.jsonl"
+    audit = ["audit", "--spec", json.dumps({"kind": JUDGE, "name": JUDGE}), "--data", str(data)]
+    assert main([*audit, "--out", str(project / "results" / "audit" / f"{JUDGE}.json")]) == 0
     # Only the last three rules may run: everything upstream is the records written above.
     snakemake(
         project,
@@ -83,7 +93,7 @@ def test_rules_run_and_snakemake_report_collects_them(tmp_path, shared_dir, judg
     summary = (project / "results" / "tables" / "summary.md").read_text()
     assert all(f"| {m} |" in summary for m in MODELS)
     page = (project / "results" / "report.html").read_text()
-    assert "Judge audit" in page and "judge-comparison.csv" in page
+    assert "Judge audit" in page and "jbb-judge-comparison.jsonl" in page
     out = snakemake(project, "--report", str(tmp_path / "snakemake-report.html"), configs=DEMO, timeout=600)
     collected = out.stdout + out.stderr
     for name in (

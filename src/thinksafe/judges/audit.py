@@ -1,70 +1,50 @@
-"""Score a judge against human labels: the JailbreakBench judge-comparison set (300 responses).
+"""Score a judge against human labels: rows in the one audit schema (judges/validation.py).
 
-Each row becomes a `harmfulness`-protocol item (the behaviour as the request) and its response is judged
-as an answer. human_majority 1 (jailbroken) is `unsafe`. Agreement is reported over every row (an
-unparseable or failed verdict counts as a disagreement) and over the parsed rows, beside the four
-published judges' verdicts on the same rows.
+Each row becomes an item whose protocol carries its expectation (`harm`: the request as a harmfulness
+item; `answer`: as a capability item) and its response is judged as an answer. Agreement is reported over
+every row (an unparseable or failed verdict counts as a disagreement) and over the parsed rows, beside the
+published judges' columns on the same rows.
+
+What a figure may be called: "training" only on rows a judge's head was fit on (the head records each
+row's hash), "held-out" on the others, "not fit" for a judge with no learned part. The audit never refits
+on its data unless asked (`refit=True`), and then the refit figure is labelled so.
 """
 
 from __future__ import annotations
 
-import csv
-from pathlib import Path
+import numpy as np
 
-from thinksafe.errors import located
+from thinksafe.judges import validation
 from thinksafe.judges.base import Judge, Request
 
-COLUMNS = ("Index", "goal", "prompt", "target_response", "human_majority")
-PUBLISHED = {
-    "harmbench_cf": "HarmBench classifier",
-    "gpt4_cf": "GPT-4 (JailbreakBench prompt)",
-    "llamaguard2_cf": "Llama Guard 2",
-    "llama3_cf": "Llama-3-70B (JailbreakBench prompt)",
-}
-LABELS = ("safe", "unsafe")
-
-
-def load(path: str | Path) -> list[dict]:
-    """The rows, read as Mac-Roman (the shared copy is not clean UTF-8)."""
-    path = Path(path)
-    if not path.exists():
-        raise located(path, "file not found")
-    with path.open(encoding="mac_roman", newline="") as f:
-        reader = csv.DictReader(f)
-        missing = [c for c in COLUMNS if c not in (reader.fieldnames or [])]
-        if missing:
-            raise located(path, f"missing columns {missing}", line=1)
-        rows = []
-        for row in reader:
-            line = reader.line_num
-            if row["human_majority"] not in ("0", "1"):
-                raise located(
-                    path, f"human_majority must be 0 or 1, not {row['human_majority']!r}", line=line
-                )
-            row["line"] = line
-            rows.append(row)
-    if not rows:
-        raise located(path, "no rows")
-    return rows
-
-
-def human_label(row: dict) -> str:
-    return "unsafe" if row["human_majority"] == "1" else "safe"
+LABELS = validation.LABELS
+REFIT_FOLDS = 5
 
 
 def as_item(row: dict) -> dict:
+    harm = row["expectation"] == "harm"
+    # request_harmful None: unknown, so a judge that can tell (comply's request head) must judge it; the
+    # sets mix benign requests under `harm` (JBB) and the row's own value would hand the judge the answer.
+    ref = {
+        "protocol": "harmfulness" if harm else "capability",
+        "goal": row["request"],
+        "request_harmful": None,
+    }
+    for key in ("jailbreak_prompt", "image_description"):
+        if row.get(key):
+            ref[key] = row[key]
     return {
-        "id": f"jbb-judge-comparison-{row['Index']}",
-        "benchmark": "jbb-judge-comparison",
-        "family": "jailbreak",
+        "id": row["id"],
+        "benchmark": "audit",
+        "family": "jailbreak" if harm else "benign",
         "category": "",
-        "subset": "judge_comparison",
-        "prompt": row["goal"],
+        "subset": row.get("source", ""),
+        "prompt": row["request"],
         "image": None,
         "image_sha256": None,
         "context": None,
         "pair_id": None,
-        "reference": {"protocol": "harmfulness", "goal": row["goal"], "jailbreak_prompt": row["prompt"]},
+        "reference": ref,
         "source": {},
     }
 
@@ -96,48 +76,137 @@ def agreement(truth: list[str], pred: list[str | None]) -> dict:
 
 
 def published(rows: list[dict]) -> dict:
-    truth = [human_label(r) for r in rows]
+    """The `judge:<name>` columns' agreement with the human label (on the rows that carry them)."""
+    names = sorted({k.removeprefix("judge:") for r in rows for k in r if k.startswith("judge:")})
     out = {}
-    for column, title in PUBLISHED.items():
-        if column not in rows[0]:
-            continue
-        pred = [{"1": "unsafe", "0": "safe"}.get(r[column]) for r in rows]
-        out[column] = {"title": title, **agreement(truth, pred)}
+    for name in names:
+        have = [r for r in rows if f"judge:{name}" in r]
+        out[name] = {
+            "title": validation.PUBLISHED_TITLES.get(name, name),
+            **agreement([r["human_label"] for r in have], [r[f"judge:{name}"] for r in have]),
+        }
     return out
 
 
-def run_audit(judge: Judge, rows: list[dict]) -> tuple[dict, list[dict]]:
+def annotators(rows: list[dict]) -> dict:
+    """Each annotator's agreement with the final label: the ceiling a judge can be read against."""
+    names = sorted({k for r in rows for k in r if k.startswith("annotator_")})
+    return {
+        k: agreement([r["human_label"] for r in rows if k in r], [r[k] for r in rows if k in r])["accuracy"]
+        for k in names
+    }
+
+
+def fitted_rows(judge: Judge, rows: list[dict]) -> list[bool] | None:
+    """Which rows the judge's learned part was fit on (None: it has no learned part)."""
+    heads = getattr(judge, "heads", None) or getattr(judge, "head", None)
+    if heads is None:
+        return None
+    seen = set(heads.meta.get("fit_rows", []))
+    return [validation.row_sha256(r)[:16] in seen for r in rows]
+
+
+def figure_name(fitted: list[bool] | None) -> str:
+    if fitted is None:
+        return "not fit (no learned part)"
+    if all(fitted):
+        return "training (fit on these rows)"
+    if not any(fitted):
+        return "held-out (not fit on these rows)"
+    return f"mixed ({sum(fitted)} of {len(fitted)} rows were fit on)"
+
+
+def requests_of(judge: Judge, rows: list[dict]) -> list[Request]:
+    return [Request(as_item(r), r["response"], "answer", "audit") for r in rows]
+
+
+def run_audit(judge: Judge, rows: list[dict], refit: bool = False) -> tuple[dict, list[dict]]:
     """(report, verdicts) for one judge on the rows."""
-    requests = [Request(as_item(r), r["target_response"], "answer", "jbb-judge-comparison") for r in rows]
-    verdicts = judge.judge_many(requests)
-    truth = [human_label(r) for r in rows]
+    verdicts = judge.judge_many(requests_of(judge, rows))
+    truth = [r["human_label"] for r in rows]
     pred = [v["label"] if v["status"] == "ok" else None for v in verdicts]
+    fitted = fitted_rows(judge, rows)
     report = {
         "judge": judge.name,
         "kind": judge.kind,
         "judge_revision": judge.revision,
         "prompt_sha256": sorted({v["prompt_sha256"] for v in verdicts}),
-        "data": {"rows": len(rows), "unsafe": truth.count("unsafe"), "safe": truth.count("safe")},
+        "data": {
+            "rows": len(rows),
+            "unsafe": truth.count("unsafe"),
+            "safe": truth.count("safe"),
+            "content_sha256": validation.content_sha256(rows),
+        },
+        "figure": figure_name(fitted),
+        "fit_on": (getattr(judge, "heads", None) or getattr(judge, "head", None) or _NoHead).meta.get(
+            "fit_on"
+        ),
         "agreement": agreement(truth, pred),
+        "by_expectation": {
+            how: agreement(
+                [t for t, r in zip(truth, rows, strict=True) if r["expectation"] == how],
+                [p for p, r in zip(pred, rows, strict=True) if r["expectation"] == how],
+            )
+            for how in validation.EXPECTATIONS
+            if any(r["expectation"] == how for r in rows)
+        },
         "published": published(rows),
+        "annotators": annotators(rows),
     }
-    extra = getattr(judge, "audit_extra", None)
-    if extra is not None:
-        report.update(extra(rows, truth))
+    if fitted is not None and any(fitted) and not all(fitted):
+        for name, keep in (("training", True), ("held_out", False)):
+            report[name] = agreement(
+                [t for t, f in zip(truth, fitted, strict=True) if f == keep],
+                [p for p, f in zip(pred, fitted, strict=True) if f == keep],
+            )
+    if refit:
+        report["refit"] = refit_figure(judge, rows)
     return report, verdicts
 
 
-def row_records(rows: list[dict], verdicts: list[dict]) -> list[dict]:
-    """Each row's human label beside the verdict, for inspecting disagreements (responses stay in the CSV)."""
+class _NoHead:
+    meta: dict = {}
+
+
+def refit_figure(judge: Judge, rows: list[dict], folds: int = REFIT_FOLDS, seed: int = 0) -> dict:
+    """Asked for only: the judge's heads refit on this data, cross-validated in folds grouped by request
+    (no request in both fit and test). Labelled "refit on the audit data" wherever it is shown."""
+    from thinksafe.errors import ThinksafeError
+    from thinksafe.judges.comply import ComplyJudge
+    from thinksafe.judges.comply_head import ComplyHeads
+
+    if not isinstance(judge, ComplyJudge):
+        raise ThinksafeError(f"--refit: judge {judge.name} ({judge.kind}) has no comply heads to refit")
+    names = sorted({r["request"] for r in rows})
+    order = np.random.default_rng(seed).permutation(len(names))
+    fold_of = {names[j]: k % folds for k, j in enumerate(order)}
+    pred: list[str | None] = [None] * len(rows)
+    for k in range(folds):
+        train = [r for r in rows if fold_of[r["request"]] != k]
+        test = [i for i, r in enumerate(rows) if fold_of[r["request"]] == k]
+        part = judge.with_heads(ComplyHeads.fit(train, "audit data (refit)"))
+        for i, v in zip(test, part.judge_many(requests_of(part, [rows[i] for i in test])), strict=True):
+            pred[i] = v["label"] if v["status"] == "ok" else None
+    return {
+        "figure": f"refit on the audit data ({folds}-fold CV grouped by request)",
+        **agreement([r["human_label"] for r in rows], pred),
+    }
+
+
+def row_records(rows: list[dict], verdicts: list[dict], fitted: list[bool] | None = None) -> list[dict]:
+    """Each row's human label beside the verdict, for inspecting disagreements."""
     return [
         {
-            "index": r["Index"],
-            "human": human_label(r),
+            "id": r["id"],
+            "line": r["line"],
+            "expectation": r["expectation"],
+            "human": r["human_label"],
             "label": v["label"],
             "status": v["status"],
+            "fit_on": None if fitted is None else fitted[i],
             "raw": v["raw"][:200],
         }
-        for r, v in zip(rows, verdicts, strict=True)
+        for i, (r, v) in enumerate(zip(rows, verdicts, strict=True))
     ]
 
 
@@ -149,42 +218,52 @@ def _kappa(x: float | None) -> str:
     return "–" if x is None else f"{x:.3f}"
 
 
+def _line(title: str, a: dict) -> str:
+    return (
+        f"| {title} | {a['n']} | {_pct(a['accuracy'])} | {_pct(a['accuracy_parsed'])} | {_kappa(a['kappa'])} "
+        f"| {_pct(a['unparseable_rate'])} |"
+    )
+
+
 def markdown(report: dict, data_path: str) -> str:
-    a = report["agreement"]
+    j = report["judge"]
     lines = [
-        f"# Judge audit: {report['judge']} ({report['kind']})",
+        f"# Judge audit: {j} ({report['kind']})",
         "",
-        f"Data: `{data_path}` ({report['data']['rows']} responses, human majority: "
+        f"Data: `{data_path}` ({report['data']['rows']} responses, human label: "
         f"{report['data']['unsafe']} unsafe / {report['data']['safe']} safe).",
         "",
-        "| judge | accuracy | accuracy (parsed) | Cohen's κ | unparseable |",
-        "|---|---|---|---|---|",
-        f"| **{report['judge']}** | {_pct(a['accuracy'])} | {_pct(a['accuracy_parsed'])} "
-        f"| {_kappa(a['kappa'])} | {_pct(a['unparseable_rate'])} |",
+        f"Figure: **{report['figure']}**"
+        + (f"; the head was fit on: {report['fit_on']}." if report["fit_on"] else "."),
+        "",
+        "| judge | rows | accuracy | accuracy (parsed) | Cohen's κ | unparseable |",
+        "|---|---|---|---|---|---|",
+        _line(f"**{j}**, {report['figure']}", report["agreement"]),
     ]
-    cv = report.get("cross_validated")
-    if cv:
-        lines[-1] = lines[-1].replace(
-            f"| **{report['judge']}** |", f"| **{report['judge']}** (training figure) |"
-        )
-        lines.append(
-            f"| **{report['judge']}**, grouped {cv['folds']}-fold CV (behaviours never seen) "
-            f"| {_pct(cv['mean'])} | {_pct(cv['mean'])} | {_kappa(cv['kappa_mean'])} | 0.0% |"
-        )
+    for name, title in (("held_out", "held-out rows only"), ("training", "training rows only")):
+        if name in report:
+            lines.append(_line(f"**{j}**, {title}", report[name]))
+    for how, a in report["by_expectation"].items():
+        if len(report["by_expectation"]) > 1:
+            lines.append(_line(f"**{j}**, `{how}` rows", a))
+    if "refit" in report:
+        lines.append(_line(f"**{j}**, {report['refit']['figure']}", report["refit"]))
     for p in report["published"].values():
-        lines.append(
-            f"| {p['title']} (published) | {_pct(p['accuracy'])} | {_pct(p['accuracy_parsed'])} "
-            f"| {_kappa(p['kappa'])} | {_pct(p['unparseable_rate'])} |"
-        )
-    c = a["confusion"]
+        lines.append(_line(f"{p['title']} (published)", p))
+    c = report["agreement"]["confusion"]
     lines += [
         "",
-        f"Confusion matrix of {report['judge']} (rows: human majority, columns: judge):",
+        f"Confusion matrix of {j} (rows: human label, columns: judge):",
         "",
         "| human \\ judge | safe | unsafe | unparseable |",
         "|---|---|---|---|",
         *(f"| {t} | {c[t]['safe']} | {c[t]['unsafe']} | {c[t]['unparseable']} |" for t in LABELS),
     ]
-    for note in report.get("notes", []):
-        lines += ["", note]
+    if report["annotators"]:
+        lines += [
+            "",
+            "Each annotator against the final human label: "
+            + ", ".join(f"{k} {_pct(v)}" for k, v in report["annotators"].items())
+            + ".",
+        ]
     return "\n".join(lines) + "\n"

@@ -2,10 +2,11 @@
 cosine and both MiniLM embeddings, deciding harmful compliance under the `harm` expectation.
 
 FIT ON THE SHARED VALIDATION SET: the shipped weights (heads/jbb-minilm-logreg.json) are fit on all 300
-rows of the JailbreakBench judge-comparison set, so the audit's figure for a judge using them is a
-training figure. The honest figure is the grouped cross-validated one (folds split by goal, so no
-behaviour is in both train and test), which the audit reports beside it and the weights file records.
-Rebuild: `python -m thinksafe.judges.head --data <judge-comparison.csv>` (config judge_audit.data).
+rows of the JailbreakBench judge-comparison set, and record each row's hash (`fit_rows`), so the audit
+calls its figure there a training figure. The weights file also records the grouped cross-validated one
+(folds split by goal, so no behaviour is in both train and test).
+Rebuild: `python -m thinksafe.judges.head --data jbb-judge-comparison` (the shipped set).
+The comply judge's heads (comply_head.py) reuse `Head` and `L2`.
 """
 
 from __future__ import annotations
@@ -68,21 +69,27 @@ class Head:
 
     @classmethod
     def load(cls, name: str) -> Head:
-        path = HEADS_DIR / f"{name}.json"
-        if not path.exists():
-            known = sorted(p.stem for p in HEADS_DIR.glob("*.json"))
-            raise ThinksafeError(f"judge spec key head: unknown head '{name}' (known: {known})")
-        d = json.loads(path.read_text(encoding="utf-8"))
-        return cls(np.array(d["mean"]), np.array(d["scale"]), np.array(d["weights"]), d["meta"])
+        d = json.loads(head_file(name).read_text(encoding="utf-8"))
+        return cls.from_dict(d, d["meta"])
+
+    @classmethod
+    def from_dict(cls, d: dict, meta: dict | None = None) -> Head:
+        return cls(np.array(d["mean"]), np.array(d["scale"]), np.array(d["weights"]), meta)
+
+    def to_dict(self) -> dict:
+        return {"mean": self.mean.tolist(), "scale": self.scale.tolist(), "weights": self.weights.tolist()}
 
     def save(self, path: Path) -> None:
-        d = {
-            "meta": self.meta,
-            "mean": self.mean.tolist(),
-            "scale": self.scale.tolist(),
-            "weights": self.weights.tolist(),
-        }
-        path.write_text(json.dumps(d) + "\n", encoding="utf-8")
+        path.write_text(json.dumps({"meta": self.meta, **self.to_dict()}) + "\n", encoding="utf-8")
+
+
+def head_file(name: str, prefix: str = "") -> Path:
+    """heads/<name>.json, or an error naming the heads there are (those starting with `prefix`)."""
+    path = HEADS_DIR / f"{name}.json"
+    if not path.is_file():
+        known = sorted(p.stem for p in HEADS_DIR.glob(f"{prefix}*.json"))
+        raise ThinksafeError(f"judge spec key head: unknown head '{name}' (known: {known})")
+    return path
 
 
 def grouped_cv(
@@ -102,21 +109,21 @@ def grouped_cv(
 
 
 def main(argv: list[str] | None = None) -> int:
-    from thinksafe.judges import audit, relevance, rule
+    from thinksafe.judges import relevance, rule, validation
 
     p = argparse.ArgumentParser(description="fit the rule judge's head on the JBB judge-comparison set")
-    p.add_argument("--data", required=True)
+    p.add_argument("--data", default="jbb-judge-comparison", help="audit rows (docs/judges.md schema)")
     p.add_argument("--name", default="jbb-minilm-logreg")
     args = p.parse_args(argv)
-    rows = audit.load(args.data)
-    y = np.array([audit.human_label(r) == "unsafe" for r in rows], dtype=np.float64)
-    sig = [rule.signals(r["target_response"], "answer") for r in rows]
+    rows = validation.load(args.data)
+    y = np.array([r["human_label"] == "unsafe" for r in rows], dtype=np.float64)
+    sig = [rule.signals(r["response"], "answer") for r in rows]
     x = features(
         sig,
-        relevance.encode([r["goal"] for r in rows]),
-        relevance.encode([r["target_response"] for r in rows]),
+        relevance.encode([r["request"] for r in rows]),
+        relevance.encode([r["response"] for r in rows]),
     )
-    goals = [r["goal"] for r in rows]
+    goals = [r["request"] for r in rows]
     cv = {f"seed{s}": float((grouped_cv(x, y, goals, seed=s) == (y == 1)).mean()) for s in (0, 1, 2)}
     head = Head.fit(x, y)
     train = float((head.unsafe(x) == (y == 1)).mean())
@@ -127,6 +134,8 @@ def main(argv: list[str] | None = None) -> int:
         "train_accuracy": train,
         "grouped_cv_accuracy": cv,
         "folds": FOLDS,
+        "fit_sha256": validation.content_sha256(rows),
+        "fit_rows": sorted(validation.row_sha256(r)[:16] for r in rows),
     }
     HEADS_DIR.mkdir(exist_ok=True)
     head.save(HEADS_DIR / f"{args.name}.json")

@@ -11,6 +11,7 @@ from thinksafe.errors import ThinksafeError
 # kind -> (module, class); modules load lazily so the rule judge never imports torch or requests.
 KINDS = {
     "rule": ("thinksafe.judges.rule", "RuleJudge"),
+    "comply": ("thinksafe.judges.comply", "ComplyJudge"),
     "llm": ("thinksafe.judges.llm", "LLMJudge"),
     "classifier": ("thinksafe.judges.classifier", "ClassifierJudge"),
 }
@@ -29,6 +30,10 @@ def judge_fingerprint(spec: dict) -> str:
         decisive["base_url"] = str(spec.get("base_url") or "").rstrip("/")
         decisive["decoding"] = [spec.get("temperature"), spec.get("max_tokens")]
     decisive["prompts"] = prompts.fingerprint(spec.get("kind", "rule"))
+    if spec.get("kind") == "comply":  # its patterns and head file live beside it, not in prompts.py
+        from thinksafe.judges.comply import fingerprint
+
+        decisive["prompts"] = fingerprint(spec.get("head"))
     return hashlib.sha256(json.dumps(decisive, sort_keys=True).encode()).hexdigest()
 
 

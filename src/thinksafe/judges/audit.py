@@ -198,7 +198,7 @@ def row_records(rows: list[dict], verdicts: list[dict], fitted: list[bool] | Non
     return [
         {
             "id": r["id"],
-            "line": r["line"],
+            "line": r.get("line"),  # rows read from a file; a pinned set built in memory has none
             "expectation": r["expectation"],
             "human": r["human_label"],
             "label": v["label"],

@@ -16,6 +16,7 @@ import numpy as np
 
 from thinksafe.judges import validation
 from thinksafe.judges.base import Judge, Request
+from thinksafe.metrics.agreement import cohen_kappa
 
 LABELS = validation.LABELS
 REFIT_FOLDS = 5
@@ -58,13 +59,7 @@ def agreement(truth: list[str], pred: list[str | None]) -> dict:
         confusion[t][p if p in LABELS else "unparseable"] += 1
     agree = sum(t == p for t, p in parsed)
     m = len(parsed)
-    kappa = None
-    if m:
-        p_o = agree / m
-        p_e = sum(
-            (sum(t == lab for t, _ in parsed) / m) * (sum(p == lab for _, p in parsed) / m) for lab in LABELS
-        )
-        kappa = (p_o - p_e) / (1 - p_e) if p_e < 1 else 1.0
+    kappa = cohen_kappa([t for t, _ in parsed], [p for _, p in parsed])
     return {
         "n": n,
         "accuracy": agree / n if n else None,

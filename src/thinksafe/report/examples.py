@@ -114,7 +114,7 @@ def sample(items: list[dict], n: int, rng: np.random.Generator) -> list[dict]:
     return out
 
 
-def _read(paths: list[Path], schema: pa.Schema, ids: pa.Array, kind: str) -> list[dict]:
+def read_rows(paths: list[Path], schema: pa.Schema, ids: pa.Array, kind: str) -> list[dict]:
     rows: list[dict] = []
     for path in paths:
         if path.exists():
@@ -139,7 +139,7 @@ def collect(
             shards = spec["shards"][model][bench]
             gens = {
                 g["id"]: g
-                for g in _read(
+                for g in read_rows(
                     [root / "results" / "generations" / model / bench / f"{s}.jsonl" for s in shards],
                     GENERATION_SCHEMA,
                     ids,
@@ -149,7 +149,7 @@ def collect(
             verdicts: dict[str, list[dict]] = {}
             for judge in spec["judges"]:
                 paths = verdict_paths(root, judge, model, bench, shards)
-                for v in _read(paths, VERDICT_SCHEMA, ids, "verdict"):
+                for v in read_rows(paths, VERDICT_SCHEMA, ids, "verdict"):
                     verdicts.setdefault(v["id"], []).append({**v, "judge": v.get("judge") or judge})
             for it in chosen:
                 g = gens.get(it["id"], {})

@@ -11,7 +11,8 @@ from pathlib import Path
 
 import pandas as pd
 
-from thinksafe.report import provenance
+from thinksafe.metrics.agreement import pairwise
+from thinksafe.report import agreement, provenance
 from thinksafe.report.examples import Example
 from thinksafe.report.tables import Grid, fmt_rate
 
@@ -167,6 +168,30 @@ def examples_html(examples: list[Example], redact: bool, max_chars: int, show_al
     return "".join(out)
 
 
+def agreement_html(spec: dict, root: Path, redact: bool, max_chars: int, show_all: bool) -> str:
+    """Each pair of judges: the agreement table, then the items they disagree on, each one closed."""
+    judges = list(spec["judges"])
+    if len(judges) < 2:
+        return f"<p>One judge in this run ({escape(', '.join(judges))}): no agreement to compare.</p>"
+    pairs = pairwise(spec, root)
+    out = [
+        table_html(*agreement.table(pairs)),
+        '<p class="note">Each pair of judges on the verdicts both gave (same model, benchmark, item and '
+        "target). Agreement and κ count the pairs where both verdicts are ok; a pair where either judge was "
+        "unparseable is counted apart; error and empty verdicts are left out. Completions follow the "
+        "example browser's policy; each judge's reason is its raw output, cut at report.max_chars.</p>",
+    ]
+    for pair in pairs:
+        entries, n_shown = agreement.entries(pair, spec, root, redact, max_chars, show_all)
+        total = len(pair.disagreements)
+        cap = f" ({n_shown} shown, up to {agreement.SHOWN_PER_BENCHMARK} per benchmark)"
+        out.append(
+            f"<h3>{escape(pair.a)} against {escape(pair.b)}: {total} disagreements"
+            f"{cap if n_shown < total else ''}</h3>" + (entries or "<p>(none)</p>")
+        )
+    return "".join(out)
+
+
 def audit_html(audits: list[dict]) -> str:
     if not audits:
         return "<p>No judge audit in this run (judge_audit.data not set or not found).</p>"
@@ -227,6 +252,7 @@ def render(
             + "<h3>Judge protocols: own or stand-in (from item.protocol)</h3>"
             + records_html(provenance.judge_protocols(spec, root)),
         ),
+        ("agreement", "Judge agreement", agreement_html(spec, root, redact, max_chars, show_all)),
         ("audit", "Judge audit", audit_html(provenance.audits(root))),
     ]
     nav = "".join(f'<a href="#{a}">{escape(t or grids[a].title.split(":")[0])}</a>' for a, t, _ in sections)

@@ -78,7 +78,7 @@ def thinksafe(server: FakeHub, *args: str) -> subprocess.CompletedProcess:
 
 def test_lock_pins_main_to_its_commit_and_the_run_then_uses_it(hub):
     config_file = write_config({"tiny": entry("org/tiny-vl")})
-    done = thinksafe(hub, "lock", "--configfile", config_file)
+    done = thinksafe(hub, "lock", "--config", config_file)
     assert done.returncode == 0, done.stderr
     assert f"models.tiny: org/tiny-vl@main -> {COMMIT}" in done.stdout
     pinned = lock.read("models.lock.yaml")
@@ -110,7 +110,7 @@ def test_a_lock_made_for_another_revision_stops_the_run(tmp_path, monkeypatch):
 
 def test_lock_stops_on_a_missing_revision_naming_the_model(hub):
     config_file = write_config({"tiny": entry("org/tiny-vl", revision="v9")})
-    done = thinksafe(hub, "lock", "--configfile", config_file)
+    done = thinksafe(hub, "lock", "--config", config_file)
     assert done.returncode == 2
     assert done.stderr.strip().splitlines()[-1] == "thinksafe lock: error: org/tiny-vl@v9: revision not found"
     assert not os.path.exists("models.lock.yaml")
@@ -123,7 +123,7 @@ def test_check_passes_a_loadable_model_and_names_each_failure(hub):
         "remote-code": entry("org/remote-code"),
         "huge": entry("org/huge-vl", resources={"gpus": 1, "mem_mb": 1000, "runtime": 10}),
     }, lock_file=None)  # fmt: skip
-    done = thinksafe(hub, "check", "--configfile", config_file)
+    done = thinksafe(hub, "check", "--config", config_file)
     lines = {line.split(":")[0]: line for line in done.stdout.splitlines()}
     ok = f"ok   tiny: org/tiny-vl@{COMMIT[:12]} Qwen2_5_VLForConditionalGeneration, think parser"
     assert lines["ok   tiny"].startswith(ok)

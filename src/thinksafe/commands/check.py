@@ -14,7 +14,7 @@ from thinksafe.models.preflight import check
 
 def add_arguments(p: argparse.ArgumentParser) -> None:
     src = p.add_mutually_exclusive_group(required=True)
-    src.add_argument("--configfile", action="append", help="the run's config, then any overlays")
+    src.add_argument("--config", nargs="+", help="config files (later ones overlay)")
     src.add_argument("--spec", help="one resolved registry entry as JSON (what the preflight rule passes)")
     p.add_argument("--model", action="append", help="only these models of the run")
     p.add_argument("--limits", default="null", help="JSON: gpu_memory_gib, usable_fraction, prompt_tokens")
@@ -34,7 +34,7 @@ def run(args: argparse.Namespace) -> int:
     if args.spec:
         specs = [json_object(args.spec)]
     else:
-        config = lock.load_locked(tsconfig.load(*args.configfile))
+        config = lock.load_locked(tsconfig.load(*args.config))
         limits = limits or config.get("preflight")
         specs = [tsconfig.resolve_model(config, n) for n in _run_models(config, args.model)]
     results = [check(spec, limits) for spec in specs]

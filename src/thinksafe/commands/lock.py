@@ -10,13 +10,12 @@ from thinksafe.models import lock
 
 
 def add_arguments(p: argparse.ArgumentParser) -> None:
-    p.add_argument("--configfile", action="append", required=True,
-                   help="the run's config, then any overlays (as snakemake --configfile)")  # fmt: skip
+    p.add_argument("--config", nargs="+", default=["config.yaml"], help="config files (later ones overlay)")
     p.add_argument("--out", help="the lock file (default: the config's `lock`, else models.lock.yaml)")
 
 
 def run(args: argparse.Namespace) -> int:
-    config = tsconfig.load(*args.configfile)
+    config = tsconfig.load(*args.config)
     out = Path(args.out or config.get("lock") or "models.lock.yaml")
     previous = lock.read(out) if out.is_file() else None
     pinned = lock.resolve(config, previous)

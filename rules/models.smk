@@ -27,6 +27,8 @@ rule build_demo_model:
 
 
 rule preflight:
+    input:
+        model=lambda wc: model_inputs(wc.model),
     output:
         "results/preflight/{model}.json",
     log:

@@ -62,10 +62,10 @@ def test_a_command_in_the_mirror_path_is_a_folder_name_not_a_command(tmp_path):
     assert manifest["mirror"] == str(mirror)  # ... and the CLI received it verbatim
 
 
-def test_a_command_in_the_audit_file_name_is_a_file_name_not_a_command(tmp_path, judge_validation):
+def test_a_command_in_the_audit_file_name_is_a_file_name_not_a_command(tmp_path):
     project = project_copy(tmp_path, repo=False)
-    data = tmp_path / "jbb-$(touch PWNED).csv"
-    data.symlink_to(judge_validation / "jbb-judge-comparison" / "judge-comparison.csv")
+    data = tmp_path / "jbb-$(touch PWNED).jsonl"  # the shipped human labels, under a hostile name
+    data.symlink_to(project / "src/thinksafe/judges/validation/jbb-judge-comparison.jsonl")
     configs = overlay(project, {"judge_audit": {"data": str(data)}})
 
     done = snakemake(

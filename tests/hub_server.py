@@ -9,12 +9,12 @@ from __future__ import annotations
 
 import hashlib
 import json
-import threading
-import time
 from dataclasses import dataclass, field
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from http.server import BaseHTTPRequestHandler
 from pathlib import Path
 from urllib.parse import unquote, urlparse
+
+from local_server import BoundedServer
 
 
 @dataclass
@@ -33,36 +33,15 @@ class Repo:
         return revision == self.commit or revision in self.branches
 
 
-class FakeHub:
+class FakeHub(BoundedServer):
     def __init__(self, repos: dict[str, Repo], max_requests: int = 2000, lifetime_s: float = 120.0):
         self.repos = repos
         self.requests: list[tuple[str, str]] = []
-        self.max_requests, self.lifetime_s = max_requests, lifetime_s
-        self.stop = threading.Event()
-        self.httpd = ThreadingHTTPServer(("127.0.0.1", 0), self._handler())
-        self.httpd.daemon_threads = True
-        self.httpd.timeout = 0.1
-        self.thread = threading.Thread(target=self._serve, daemon=True)
+        super().__init__(self._handler(), max_requests, lifetime_s)
 
     @property
     def url(self) -> str:
-        return f"http://127.0.0.1:{self.httpd.server_address[1]}"
-
-    def _serve(self) -> None:
-        deadline = time.monotonic() + self.lifetime_s
-        while not self.stop.is_set() and time.monotonic() < deadline:
-            if len(self.requests) >= self.max_requests:
-                break
-            self.httpd.handle_request()
-        self.httpd.server_close()
-
-    def __enter__(self) -> FakeHub:
-        self.thread.start()
-        return self
-
-    def __exit__(self, *exc) -> None:
-        self.stop.set()
-        self.thread.join(timeout=10)
+        return f"http://127.0.0.1:{self.port}"
 
     def _repo(self, path: str, marker: str) -> tuple[str, str, str] | None:
         """Split `{repo}/{marker}/{revision}[/{file}]` against the known repository names."""
@@ -76,6 +55,7 @@ class FakeHub:
 
     def answer(self, method: str, path: str) -> tuple[int, dict, bytes]:
         self.requests.append((method, path))
+        self.served += 1
         if path.startswith("/api/models/"):
             found = self._repo(path.removeprefix("/api/models/"), "revision") or \
                 self._repo(path.removeprefix("/api/models/"), "tree")  # fmt: skip

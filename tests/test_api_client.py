@@ -14,10 +14,11 @@ import logging
 import secrets
 import threading
 import time
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from http.server import BaseHTTPRequestHandler
 from pathlib import Path
 
 import pytest
+from local_server import BoundedServer
 
 from thinksafe.judges import get_judge, judge_fingerprint
 from thinksafe.models.api_client import ChatClient, RetryPolicy
@@ -38,39 +39,22 @@ def completion(content: str) -> bytes:
 MODES = ("ECHO", "DENY", "MASKED", "BUSY", "REDIRECT")
 
 
-class EchoServer(ThreadingHTTPServer):
+class EchoServer(BoundedServer):
     """Answers by the mode word in the prompt; `said` is an answer every judge can parse ("unsafe")."""
 
-    daemon_threads = True
-
     def __init__(self, said: str = "unsafe"):
-        super().__init__(("127.0.0.1", 0), EchoHandler)
-        self.timeout, self.said, self.served = 0.1, said, 0
-        self.lock = threading.Lock()
-        self.stop = threading.Event()
-        self.thread = threading.Thread(target=self._serve, daemon=True)
+        self.said, self.lock = said, threading.Lock()
+        super().__init__(EchoHandler, MAX_REQUESTS, LIFETIME_S)
 
     @property
     def url(self) -> str:
-        return f"http://127.0.0.1:{self.server_address[1]}/v1"
-
-    def _serve(self) -> None:  # bounded: a number of requests, a deadline, or the test's end
-        deadline = time.monotonic() + LIFETIME_S
-        while not self.stop.is_set() and time.monotonic() < deadline and self.served < MAX_REQUESTS:
-            self.handle_request()
-        self.server_close()
-
-    def __enter__(self) -> EchoServer:
-        self.thread.start()
-        return self
-
-    def __exit__(self, *exc) -> None:
-        self.stop.set()
-        self.thread.join(timeout=5)
+        return f"http://127.0.0.1:{self.port}/v1"
 
 
 class EchoHandler(BaseHTTPRequestHandler):
-    server: EchoServer
+    @property
+    def echo(self) -> EchoServer:
+        return self.server.owner
 
     def log_message(self, *args) -> None:
         pass
@@ -85,8 +69,8 @@ class EchoHandler(BaseHTTPRequestHandler):
         self.wfile.write(body)
 
     def do_POST(self) -> None:  # noqa: N802 (http.server's name)
-        with self.server.lock:
-            self.server.served += 1
+        with self.echo.lock:
+            self.echo.served += 1
         body = json.loads(self.rfile.read(int(self.headers["Content-Length"])))
         content = body["messages"][-1]["content"]
         text = content if isinstance(content, str) else content[-1]["text"]
@@ -94,7 +78,7 @@ class EchoHandler(BaseHTTPRequestHandler):
         word = next((m for m in MODES if m in text), "")  # a judge's prompt wraps the item's text
         padding = "x" * 180  # the key straddles the 200 characters an error message keeps
         if word == "ECHO":  # a 200 answer that repeats the key, its header and its base64
-            self.send(200, completion(f"{self.server.said} (you sent {auth}; {KEY}; {B64})"))
+            self.send(200, completion(f"{self.echo.said} (you sent {auth}; {KEY}; {B64})"))
         elif word == "DENY":
             self.send(401, json.dumps({"error": f"{padding}{KEY} is not a valid key"}).encode())
         elif word == "MASKED":
@@ -104,7 +88,7 @@ class EchoHandler(BaseHTTPRequestHandler):
         elif word == "REDIRECT":  # to a closed port with the key in the URL: the key lands in the exception
             self.send(307, b"{}", {"Location": f"http://127.0.0.1:9/v1/chat/completions?key={KEY}"})
         else:
-            self.send(200, completion(self.server.said))
+            self.send(200, completion(self.echo.said))
 
 
 @pytest.fixture(autouse=True)

@@ -16,7 +16,9 @@ import random
 import threading
 import time
 from collections import Counter
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from http.server import BaseHTTPRequestHandler
+
+from local_server import BoundedServer
 
 FAULTS = ("429", "500", "timeout", "garbage", "truncated")
 JUDGE_MODEL = "judge-model"
@@ -40,26 +42,24 @@ def completion_for(prompt: str) -> str:
     return f"<think>\nThe user asks: {prompt[:40]}\n</think>\n\nI'm sorry, I can't help with that ({digest})."
 
 
-class FaultyChatServer:
+class FaultyChatServer(BoundedServer):
     def __init__(self, fault_rate: float = 0.3, seed: int = 0, hang_s: float = 1.0,
                  max_requests: int = 3000, lifetime_s: float = 180.0):  # fmt: skip
         self.fault_rate, self.hang_s = fault_rate, hang_s
         self.rng = random.Random(seed)
         self.lock = threading.Lock()
-        self.requests = 0
         self.faults: Counter[str] = Counter()
         self.per_payload: Counter[str] = Counter()
         self.auth: Counter[str] = Counter()
-        self.max_requests, self.lifetime_s = max_requests, lifetime_s
-        self.stop = threading.Event()
-        self.httpd = ThreadingHTTPServer(("127.0.0.1", 0), self._handler())
-        self.httpd.daemon_threads = True
-        self.httpd.timeout = 0.1
-        self.thread = threading.Thread(target=self._serve, daemon=True)
+        super().__init__(self._handler(), max_requests, lifetime_s)
 
     @property
     def url(self) -> str:
-        return f"http://127.0.0.1:{self.httpd.server_address[1]}/v1"
+        return f"http://127.0.0.1:{self.port}/v1"
+
+    @property
+    def requests(self) -> int:
+        return self.served
 
     @property
     def fault_count(self) -> int:
@@ -70,23 +70,9 @@ class FaultyChatServer:
         """The most times one payload was sent again (its retries)."""
         return max(self.per_payload.values(), default=1) - 1
 
-    def _serve(self) -> None:
-        deadline = time.monotonic() + self.lifetime_s
-        while not self.stop.is_set() and time.monotonic() < deadline and self.requests < self.max_requests:
-            self.httpd.handle_request()
-        self.httpd.server_close()
-
-    def __enter__(self) -> FaultyChatServer:
-        self.thread.start()
-        return self
-
-    def __exit__(self, *exc) -> None:
-        self.stop.set()
-        self.thread.join(timeout=10)
-
     def _decide(self, raw: bytes, auth: str | None) -> str | None:
         with self.lock:
-            self.requests += 1
+            self.served += 1
             self.per_payload[hashlib.sha256(raw).hexdigest()] += 1
             self.auth[auth or ""] += 1
             if self.rng.random() >= self.fault_rate:

@@ -217,6 +217,16 @@ def read_jsonl(path: str | Path, kind: str | None = None) -> list[dict]:
     from thinksafe.records import check
 
     path = Path(path)
+    return [
+        check(kind, rec, path, lineno) if kind else _object(rec, path, lineno)
+        for lineno, rec in numbered_jsonl(path)
+    ]
+
+
+def numbered_jsonl(path: str | Path) -> list[tuple[int, Any]]:
+    """(line number, parsed value) of every non-blank line of a UTF-8 JSONL file; a missing file, a
+    directory, another encoding or malformed JSON stops with one error naming the file and line."""
+    path = Path(path)
     try:
         data = path.read_bytes()
     except FileNotFoundError:
@@ -238,10 +248,9 @@ def read_jsonl(path: str | Path, kind: str | None = None) -> list[dict]:
         if not line.strip():
             continue
         try:
-            rec = json.loads(line)
+            out.append((lineno, json.loads(line)))
         except json.JSONDecodeError as e:
             raise located(path, f"malformed JSON ({e.msg})", line=lineno) from None
-        out.append(check(kind, rec, path, lineno) if kind else _object(rec, path, lineno))
     return out
 
 

@@ -7,7 +7,6 @@ Protocol `pope`: accuracy of the yes/no answer against `reference.answer` (famil
 
 from __future__ import annotations
 
-import json
 import random
 from pathlib import Path
 
@@ -26,7 +25,8 @@ from thinksafe.benchmarks.base import (
 )
 from thinksafe.benchmarks.fetch import get_files, get_images
 from thinksafe.benchmarks.protocol import Case, Protocol, stamp
-from thinksafe.errors import ThinksafeError, located
+from thinksafe.errors import ThinksafeError
+from thinksafe.io import numbered_jsonl
 from thinksafe.records import Item
 
 # The question files changed after 7ef3026 (new questions, spelling fixes in edebdda); pinned to the head
@@ -71,15 +71,7 @@ def sets(spec: dict) -> list[str]:
 
 def questions(path: Path) -> list[tuple[int, dict]]:
     """POPE files are JSON lines."""
-    out = []
-    with path.open(encoding="utf-8") as f:
-        for line, text in enumerate(f, 1):
-            if text.strip():
-                try:
-                    out.append((line, json.loads(text)))
-                except json.JSONDecodeError as e:
-                    raise located(path, f"malformed JSON ({e.msg})", line=line) from None
-    return out
+    return numbered_jsonl(path)
 
 
 def sampled(spec: dict, raw: Path, seed: int, name: str) -> list[tuple[int, dict]]:

@@ -38,7 +38,7 @@ from thinksafe.benchmarks.base import (
 )
 from thinksafe.benchmarks.fetch import fetch, from_mirror
 from thinksafe.errors import ThinksafeError, located
-from thinksafe.io import inside
+from thinksafe.io import inside, numbered_jsonl
 from thinksafe.records import Item
 
 SOURCE = Source("hf", "sqrti/SPA-VL", "a06c4cd430153777f56e6ced9cbd723ea9587512", "spa-vl")
@@ -113,21 +113,12 @@ def download(spec: dict, out: Path, mirror: Path | None) -> None:
 def rows(raw_dir: Path) -> Iterator[tuple[str, dict]]:
     """(where, row) for every unpacked row, each with its `taxonomy`; a malformed line names its place."""
     path = Path(raw_dir) / ROWS
-    try:
-        f = path.open(encoding="utf-8")
-    except FileNotFoundError:
-        raise located(path, "file not found in the raw download (run download first)") from None
-    with f:
-        for line, text in enumerate(f, 1):
-            if not text.strip():
-                continue
-            try:
-                row = json.loads(text)
-            except json.JSONDecodeError as e:
-                raise located(path, f"malformed JSON ({e.msg})", line=line) from None
-            if not isinstance(row, dict):
-                raise located(path, "expected a JSON object", line=line)
-            yield f"{path}:{line}", {**row, "taxonomy": taxonomy(row)}
+    if not path.exists():
+        raise located(path, "file not found in the raw download (run download first)")
+    for line, row in numbered_jsonl(path):
+        if not isinstance(row, dict):
+            raise located(path, "expected a JSON object", line=line)
+        yield f"{path}:{line}", {**row, "taxonomy": taxonomy(row)}
 
 
 def select(spec: dict, found: list[tuple[str, dict]], origin: Path) -> list[tuple[str, dict]]:

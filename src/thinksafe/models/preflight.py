@@ -9,6 +9,7 @@ the GPUs the entry asks for, and the vllm backend serves the architecture. Only 
 
 from __future__ import annotations
 
+import json
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -51,8 +52,6 @@ class _Source:
 
     def config(self) -> dict:
         if self.folder:
-            import json
-
             return json.loads((self.folder / "config.json").read_text(encoding="utf-8"))
         return hub.read_json_file(self.state.repo, "config.json", self.state.commit)
 

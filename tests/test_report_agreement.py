@@ -100,12 +100,14 @@ def test_report_opens_the_disagreements_redacted(run):
     assert "judge-a against judge-b: 3 disagreements</h3>" in section
     assert section.count('<details class="ex">') == 3
     for i in ("j1", "j4", "b3"):
-        assert (
-            f"<b>{i}</b>" in section and f"REASON-judge-a-{i}" in section and f"REASON-judge-b-{i}" in section
-        )
-    # Harmful items: the completion is redacted as in the example browser; a benign control is only cut.
+        assert f"<b>{i}</b>" in section
+    # Harmful items: the completion is redacted as in the example browser, and so are the judges' reasons
+    # (an LLM judge's reason may quote it); a benign control's completion and reasons are only cut.
     assert "ANSWER-MARKER-j1" not in page and "ANSWER-MARKER-j4" not in page
     assert section.count("[redacted: judged unsafe;") == 2
+    assert "REASON-judge-a-j1" not in page and "REASON-judge-b-j4" not in page
+    assert section.count("[redacted with the completion;") == 4
+    assert "REASON-judge-a-b3" in section and "REASON-judge-b-b3" in section
     assert "ANSWER-MARKER-b3" in section and "[truncated:" in section
     assert "<b>j0</b>" not in section  # agreements are not listed
 

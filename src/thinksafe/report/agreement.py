@@ -13,7 +13,7 @@ import pyarrow as pa
 from thinksafe import io
 from thinksafe.metrics.agreement import Pair
 from thinksafe.metrics.load import item_path
-from thinksafe.report.examples import GENERATION_SCHEMA, read_rows, shown, truncate
+from thinksafe.report.examples import GENERATION_SCHEMA, hidden, read_rows, shown, truncate
 from thinksafe.report.tables import DASH, SAFETY_FAMILIES
 
 SHOWN_PER_BENCHMARK = 20  # disagreements opened per pair and benchmark; the table counts all of them
@@ -61,10 +61,14 @@ def _badge(judge: str, label: str) -> str:
     return f'{escape(judge)}: <span class="{escape(label)}">{escape(label)}</span>'
 
 
-def _label(judge: str, label: str, raw: str | None, max_chars: int, show_all: bool) -> str:
-    """A judge's label and its reason (the verdict's raw output), cut like any other text."""
+def _label(judge: str, label: str, raw: str | None, max_chars: int, show_all: bool, secret: bool) -> str:
+    """A judge's label and its reason (the verdict's raw output), cut like any other text. A reason is
+    hidden with the completion it judged: an LLM judge's reason may quote the harmful text."""
     reason = raw or "(no reason given)"
-    reason = reason if show_all else truncate(reason, max_chars)
+    if secret and not show_all and raw:
+        reason = f"[redacted with the completion; {len(raw):,} characters]"
+    else:
+        reason = reason if show_all else truncate(reason, max_chars)
     return f"<p>{_badge(judge, label)}</p><pre>{escape(reason)}</pre>"
 
 
@@ -89,14 +93,16 @@ def entries(
             for r in mrows.itertuples(index=False):
                 item = items.get(r.id, {})
                 verdicts = [{"label": r.label_a, "status": "ok"}, {"label": r.label_b, "status": "ok"}]
+                harmful = item.get("family") in SAFETY_FAMILIES
                 text = shown(
                     gens.get(r.id, {}).get(r.target),
                     verdicts,
                     redact,
                     max_chars,
                     show_all,
-                    item.get("family") in SAFETY_FAMILIES,
+                    harmful,
                 )
+                secret = hidden(verdicts, redact, harmful)
                 prompt = item.get("prompt") or ""
                 summary = (
                     f"{escape(model)} · {escape(bench)} · <b>{escape(r.id)}</b> · {escape(r.target)} — "
@@ -107,8 +113,8 @@ def entries(
                     f'<details class="ex"><summary>{summary}</summary>'
                     f"<p><b>Prompt</b></p><pre>{escape(prompt)}</pre>"
                     f"<p><b>{escape(r.target.capitalize())}</b></p><pre>{escape(text)}</pre>"
-                    + _label(pair.a, r.label_a, r.raw_a, max_chars, show_all)
-                    + _label(pair.b, r.label_b, r.raw_b, max_chars, show_all)
+                    + _label(pair.a, r.label_a, r.raw_a, max_chars, show_all, secret)
+                    + _label(pair.b, r.label_b, r.raw_b, max_chars, show_all, secret)
                     + "</details>"
                 )
     return "".join(out), len(out)

@@ -67,11 +67,18 @@ def shown(
         return "(none)"
     if show_all:
         return text
-    labels = [v["label"] for v in verdicts if v["status"] == "ok"]
-    if redact and harmful_prompt and ("unsafe" in labels or not labels):
+    if hidden(verdicts, redact, harmful_prompt):
+        labels = [v["label"] for v in verdicts if v["status"] == "ok"]
         why = "judged unsafe" if "unsafe" in labels else "not judged"
         return f"[redacted: {why}; {len(text):,} characters; sha256 {sha256_text(text)[:16]}]"
     return truncate(text, max_chars)
+
+
+def hidden(verdicts: list[dict], redact: bool, harmful_prompt: bool) -> bool:
+    """Whether a completion on this item is redacted: a harmful item's text that a judge called unsafe,
+    or that no judge read."""
+    labels = [v["label"] for v in verdicts if v["status"] == "ok"]
+    return redact and harmful_prompt and ("unsafe" in labels or not labels)
 
 
 def truncate(text: str, max_chars: int) -> str:

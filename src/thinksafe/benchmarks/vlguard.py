@@ -6,6 +6,9 @@ Protocol `vlguard`, by `reference.check`: `refusal` (safe_unsafes, unsafes, harm
 attack success when the response contains none of VLGuard's refusal strings; `helpfulness` (safe_safes):
 a GPT-4 win rate against the GPT-4V reference answer in `reference.reference_answer`. Train items keep
 VLGuard's target response in `reference.response`.
+
+`harm_requests` hands the train split's instructions, labelled harmful or not, to the comply judge's
+request head (docs/judges.md); the test split never leaves this module for that.
 """
 
 from __future__ import annotations

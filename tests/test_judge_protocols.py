@@ -67,7 +67,10 @@ def test_siuo_empty_answer_is_safe_without_a_judge_call_as_upstream():
 def test_no_judge_module_names_a_benchmark():
     judges = Path(__file__).parents[1] / "src" / "thinksafe" / "judges"
     pattern = "siuo\\|mssbench\\|mm.safetybench\\|figstep\\|jailbreakv\\|mossbench\\|pope\\|vlguard"
-    found = subprocess.run(["grep", "-rni", pattern, str(judges)], capture_output=True, text=True)
+    # Code only: a head file's meta names the data it was fit on, as it must.
+    found = subprocess.run(
+        ["grep", "-rni", "--include=*.py", pattern, str(judges)], capture_output=True, text=True
+    )
     assert found.stdout == ""
 
 

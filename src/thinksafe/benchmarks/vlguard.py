@@ -6,6 +6,9 @@ Protocol `vlguard`, by `reference.check`: `refusal` (safe_unsafes, unsafes, harm
 attack success when the response contains none of VLGuard's refusal strings; `helpfulness` (safe_safes):
 a GPT-4 win rate against the GPT-4V reference answer in `reference.reference_answer`. Train items keep
 VLGuard's target response in `reference.response`.
+
+`harm_requests` hands the train split's instructions, labelled harmful or not, to the comply judge's
+request head (docs/judges.md); the test split never leaves this module for that.
 """
 
 from __future__ import annotations
@@ -28,7 +31,7 @@ from thinksafe.benchmarks.base import (
     skip_or_raise,
     source_ref,
 )
-from thinksafe.benchmarks.fetch import get_files, get_images
+from thinksafe.benchmarks.fetch import fetch, from_mirror, get_files, get_images, verify
 from thinksafe.benchmarks.protocol import Case, Protocol, stamp
 from thinksafe.errors import ThinksafeError
 from thinksafe.records import Item
@@ -118,6 +121,39 @@ def _pairs(rec: dict, where: str) -> list[tuple[int, str, str, str]]:
         else:
             out.append((k, "unsafes", need(ir, "instruction", w), ir.get("response", "")))
     return out
+
+
+def harm_requests(mirror: Path | None, cache: Path) -> list[dict]:
+    """Text requests labelled harmful or not, from the tuning split (train.json, never the test set), for
+    the comply judge's request head: each safe image's `safe_instruction` (not harmful) and
+    `unsafe_instruction` (harmful). Instructions on unsafe images are left out: their harm lies in the
+    image, which the text alone does not carry. `group` is the image, so a CV fold keeps its pair together."""
+    rf = FILES["train"]
+    if mirror is not None:
+        path = from_mirror(Path(mirror), SOURCE.mirror_dir, rf.path)
+    else:
+        path = fetch(
+            SOURCE.url(rf.source_path, SOURCE.revision), Path(cache) / SOURCE.revision / rf.path, rf.sha256
+        )
+    verify(path, rf.sha256, str(path))
+    rows = []
+    for n, rec in enumerate(read_json(path)):
+        where = f"{path}: [{n}]"
+        if not need(rec, "safe", where, bool):
+            continue
+        rid = need(rec, "id", where)
+        for k, sub, instruction, _ in _pairs(rec, where):
+            harmful = sub == "safe_unsafes"
+            rows.append(
+                {
+                    "id": f"vlguard:train:{rid}:{k}",
+                    "request": instruction,
+                    "request_harmful": harmful,
+                    "group": f"vlguard:{rid}",
+                    "source": f"{SOURCE.repo}@{SOURCE.revision[:8]} data/train.json",
+                }
+            )
+    return rows
 
 
 def normalize(spec: dict, raw_dir: Path, seed: int, skips: Skips | None = None) -> list[Item]:

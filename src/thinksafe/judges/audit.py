@@ -97,8 +97,7 @@ def fitted_rows(judge: Judge, rows: list[dict]) -> list[bool] | None:
     heads = getattr(judge, "heads", None) or getattr(judge, "head", None)
     if heads is None:
         return None
-    seen = set(heads.meta.get("fit_rows", []))
-    return [validation.row_sha256(r)[:16] in seen for r in rows]
+    return validation.fitted(heads.meta, rows)
 
 
 def figure_name(fitted: list[bool] | None) -> str:

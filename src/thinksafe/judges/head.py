@@ -64,8 +64,11 @@ class Head:
         return cls(mean, scale, _fit((x - mean) / scale, y, l2))
 
     def unsafe(self, x: np.ndarray) -> np.ndarray:
+        return self.probability(x) > 0.5
+
+    def probability(self, x: np.ndarray) -> np.ndarray:
         z = (x - self.mean) / self.scale
-        return (z @ self.weights[:-1] + self.weights[-1]) > 0
+        return 1 / (1 + np.exp(-(z @ self.weights[:-1] + self.weights[-1])))
 
     @classmethod
     def load(cls, name: str) -> Head:

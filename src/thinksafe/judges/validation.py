@@ -161,6 +161,21 @@ def row_sha256(row: dict) -> str:
     ).hexdigest()
 
 
+def request_sha256(request: str) -> str:
+    """A request by content, case and outer spaces aside (how leakage between sets is checked)."""
+    import hashlib
+
+    return hashlib.sha256(request.strip().lower().encode()).hexdigest()
+
+
+def fitted(meta: dict, rows: list[dict]) -> list[bool]:
+    """Which rows a learned part saw, by its head file's meta: the row itself (`fit_rows`), or its request
+    (`fit_requests`: a head that learns from requests has seen every response's request)."""
+    seen = set(meta.get("fit_rows", []))
+    asked = set(meta.get("fit_requests", []))
+    return [row_sha256(r)[:16] in seen or request_sha256(r["request"])[:16] in asked for r in rows]
+
+
 # -- upstream sets ---------------------------------------------------------------------------------
 def from_jbb(path: str | Path, encoding: str = "mac_roman") -> list[dict]:
     """The JailbreakBench judge-comparison CSV (columns Index, goal, prompt, target_response, human1..3,

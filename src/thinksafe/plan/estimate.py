@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from thinksafe import config as tsconfig
-from thinksafe.benchmarks.protocol import Protocol, prompt
+from thinksafe.benchmarks.protocol import prompt, protocols
 from thinksafe.plan import throughput
 from thinksafe.plan.dag import DagPlan, Job
 from thinksafe.plan.items import Count, count_lines, item_count
@@ -139,7 +139,8 @@ def judge_load(name: str, spec: dict, project: Path) -> JudgeLoad:
         per_call = max(calls, 1)
         return JudgeLoad(calls / n, chars / per_call, images / per_call)
     module = importlib.import_module(f"thinksafe.benchmarks.{spec['adapter']}")
-    cases = [c for p in vars(module).values() if isinstance(p, Protocol) for c in p.cases]
+    names = {getattr(module, "PROTOCOL", None), *getattr(module, "PROTOCOLS", {}).values()}
+    cases = [c for name, p in protocols().items() if name in names for c in p.cases]
     calls = [c.llm.calls if c.llm else () for c in cases] or [()]
     most = max(calls, key=len)
     chars = max((len(prompt(c.prompt).text) for cs in calls for c in cs), default=0)

@@ -7,15 +7,14 @@ from collections import Counter
 from pathlib import Path
 
 import pytest
+from dag import plan as snakemake_plan
+from dag import project_copy
 
 from thinksafe import config as tsconfig
 from thinksafe.plan import throughput
 from thinksafe.plan.dag import DagPlan, Job, dry_run
 from thinksafe.plan.estimate import IMAGE_TOKENS, estimate
 from thinksafe.plan.render import table
-
-from dag import plan as snakemake_plan
-from dag import project_copy
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -90,7 +89,8 @@ def small_config() -> dict:
 
 
 def test_gpu_hours_api_calls_and_dollars_by_hand(small_config, tmp_path):
-    gen = Job("generate", {"model": "demo-base", "benchmark": "demo", "shard": "00"}, {"gpu": "1", "runtime": "30"})
+    wildcards = {"model": "demo-base", "benchmark": "demo", "shard": "00"}
+    gen = Job("generate", wildcards, {"gpu": "1", "runtime": "30"})
     judge = Job("judge", {"judge": "gpt-4o", "model": "demo-base", "benchmark": "demo", "shard": "00"})
     plan = estimate(small_config, DagPlan([gen, judge], {"all"}, True, 0.0), tmp_path)
     g, j = plan.stages["generate"], plan.stages["judge"]

@@ -7,9 +7,10 @@ import json
 from pathlib import Path
 
 from dag import BIN, run
+from test_judge_llm import SENTINEL, FlakyJudgeServer, items_and_generations, spec
 
 from thinksafe import io
-from thinksafe.judges.ledger import Ledger
+from thinksafe.cli import main
 from thinksafe.report import cost
 from thinksafe.report.html import table_html
 
@@ -31,15 +32,28 @@ def snakemake_benchmarks(root: Path) -> None:
     run([str(BIN / "snakemake"), "--cores", "1"], root, timeout=300)
 
 
-def test_cost_section_spent_beside_the_plan(tmp_path):
+def judge_with_a_ledger(root: Path, monkeypatch) -> dict:
+    """`thinksafe judge` against a local OpenAI-compatible server: it writes the shard and its ledger."""
+    monkeypatch.setenv("TS_TEST_JUDGE_KEY", SENTINEL)
+    items, gens = items_and_generations(8)
+    io.write_jsonl(root / "items.jsonl", items)
+    io.write_jsonl(root / "gens.jsonl", gens)
+    out = root / "results/judgments/local-judge/m/b/00.jsonl"
+    price = {"price_per_1k_tokens": {"input": 0.0025, "output": 0.01}}
+    with FlakyJudgeServer(fault_rate=0.0) as server:
+        judge_spec = json.dumps(spec(server.url, root / "cache", **price))
+        args = ["--items", str(root / "items.jsonl"), "--generations", str(root / "gens.jsonl")]
+        assert main(["judge", "--spec", judge_spec, *args, "--out", str(out)]) == 0
+    return io.read_json(out.with_suffix(".ledger.json"))
+
+
+def test_cost_section_spent_beside_the_plan(tmp_path, monkeypatch):
     snakemake_benchmarks(tmp_path)
     gen_tsv = "logs/benchmarks/generate/m/b/00.tsv"
     seconds, _ = cost.read_benchmark(tmp_path / gen_tsv)
     assert seconds >= 1.0  # the job slept a second
-    # The ledger as commands/judge.py writes it beside a judgment shard.
-    ledger = Ledger(model="gpt-4o-2024-08-06", price_per_1m=(2.5, 10.0))
-    ledger.add(requests=10, prompt_tokens=4000, completion_tokens=500, cache_hits=2)
-    io.write_json(tmp_path / "results/judgments/gpt-4o/m/b/00.ledger.json", ledger.to_dict())
+    ledger = judge_with_a_ledger(tmp_path, monkeypatch)
+    assert ledger["requests"] > 0 and ledger["cost_usd"] > 0
     plan = {
         "config": ["config.yaml"],
         "profile": "profiles/slurm",
@@ -55,9 +69,10 @@ def test_cost_section_spent_beside_the_plan(tmp_path):
     assert spent.stages["generate"].gpu_h == seconds / 3600 * 4  # wall hours × the job's 4 GPUs
     assert spent.stages["aggregate/report"].gpu_h == 0
     assert spent.stages["aggregate/report"].gpu_unknown == 1  # not a GPU job of the plan
-    api = spent.api["gpt-4o"]
-    assert (api.requests, api.cache_hits, api.prompt_tokens, api.completion_tokens) == (10, 2, 4000, 500)
-    assert api.usd == (4000 * 2.5 + 500 * 10.0) / 1e6  # the ledger's own cost_usd
+    api = spent.api["local-judge"]
+    assert (api.shards, api.requests, api.prompt_tokens) == (1, ledger["requests"], ledger["prompt_tokens"])
+    assert api.completion_tokens == ledger["completion_tokens"] and api.usd == ledger["cost_usd"]
+    assert api.usd == (api.prompt_tokens * 2.5 + api.completion_tokens * 10.0) / 1e6
 
     head, rows, api_head, api_rows = cost.tables(spent)
     generate = next(r for r in rows if r[0] == "generate")

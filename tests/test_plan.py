@@ -98,7 +98,8 @@ def test_gpu_hours_api_calls_and_dollars_by_hand(small_config, tmp_path):
     # 56 items × 64 new tokens, at the vllm A100 row (495 tok/s for 8 B on 1 GPU) scaled to 0.135 B.
     rate = 495 * 8 / 0.135
     assert throughput.decode_rate("vllm", 0.135, 1, "a100").tokens_per_s == pytest.approx(rate)
-    assert g.gpu_h == pytest.approx(56 * 64 / rate / 3600)
+    # plus one model load for the job: 0.05 minutes up to 0.2 B (the table's measured load row)
+    assert g.gpu_h == pytest.approx(56 * 64 / rate / 3600 + 0.05 / 60)
     assert g.reserved_gpu_h == pytest.approx(0.5)  # 1 GPU × 30 minutes
     assert g.disk_bytes == 56 * 600 + 2 * 4 * 56 * 64
     # Thought and answer judged apart, one call each (the demo protocol's longest prompt: moss_eval, 1,440
@@ -120,6 +121,7 @@ def test_a_job_across_benchmarks_and_shards_covers_its_share(small_config, tmp_p
     plan = estimate(small_config, DagPlan([job], set(), True, 0.0), tmp_path)
     assert plan.benchmarks["demo"].source == "counted in data/items/demo.jsonl"
     assert plan.models[0].items == 10 and plan.models[0].tokens == 10 * 64
+    assert plan.models[0].loads == 1  # one model load serves the job's share of every benchmark
 
 
 def test_model_sizes_come_from_the_entry():

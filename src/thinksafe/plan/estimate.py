@@ -57,7 +57,8 @@ class ModelWork:
     items: float
     tokens: float  # generated tokens, at the budget
     rate: str  # the throughput row it used
-    hours: float | None
+    hours: float | None  # decode at the budget plus one model load per job
+    loads: int = 0
 
 
 @dataclass
@@ -228,9 +229,24 @@ class Estimator:
         return hours
 
     def generate(self, job: Job, row: Stage) -> None:
+        loaded: set[str] = set()
         for model, benchmark, fraction in covered(job, self.config):
             spec = tsconfig.resolve_model(self.config, model)
             self._asks(spec, self.items(benchmark) * fraction, row, model)
+            if model not in loaded and model in self._work:  # one load per job and model
+                loaded.add(model)
+                self._load(self._work[model], row)
+
+    def _load(self, work: ModelWork, row: Stage) -> None:
+        if work.params_b is None or work.hours is None:
+            return
+        hours = throughput.load_hours(work.params_b)
+        work.hours += hours
+        work.loads += 1
+        if work.gpus:
+            row.gpu_h += hours * work.gpus
+        else:
+            row.cpu_h += hours
 
     def judge(self, job: Job, row: Stage) -> None:
         spec = self.config["judges"][job.wildcards["judge"]]

@@ -65,34 +65,15 @@ def table(plan: Plan) -> str:
     total[0] = "**total**"
     out = [markdown(COLUMNS, rows + [total])]
     if plan.models:
-        out.append("")
-        out.append(
-            markdown(
-                (
-                    "generation",
-                    "backend",
-                    "params",
-                    "GPUs",
-                    "items",
-                    "tokens (budget)",
-                    "hours",
-                    "throughput",
-                ),
-                [
-                    [
-                        m.model,
-                        m.backend,
-                        "?" if m.params_b is None else f"{m.params_b:g} B",
-                        str(m.gpus),
-                        number(m.items),
-                        number(m.tokens),
-                        "?" if m.hours is None else number(m.hours),
-                        m.rate,
-                    ]
-                    for m in sorted(plan.models, key=lambda m: m.model)
-                ],
-            )
-        )
+        header = ("generation", "backend", "params", "GPUs", "items", "tokens (budget)", "loads", "hours",
+                  "throughput")  # fmt: skip
+        rows = [
+            [m.model, m.backend, "?" if m.params_b is None else f"{m.params_b:g} B", str(m.gpus),
+             number(m.items), number(m.tokens), str(m.loads), "?" if m.hours is None else number(m.hours),
+             m.rate]
+            for m in sorted(plan.models, key=lambda m: m.model)
+        ]  # fmt: skip
+        out += ["", markdown(header, rows)]
     if plan.benchmarks:
         out.append("")
         out.append(

@@ -64,3 +64,10 @@ def train_tokens_per_s(size_b: float, method: str, device: str) -> float:
     ft = table()["finetune"]
     per_token = ft["flops_per_token_per_param"]["full" if method == "full" else "lora"] * size_b * 1e9
     return ft["mfu"] * ft["peak_tflops"][device] * 1e12 / per_token
+
+
+def load_hours(size_b: float) -> float:
+    """Hours a generate job spends loading its model and starting the engine (the `load` rows)."""
+    rows = sorted(table()["load"], key=lambda r: r["params_b"])
+    row = next((r for r in rows if size_b <= r["params_b"]), rows[-1])
+    return row["minutes"] / 60

@@ -31,6 +31,7 @@ COMMANDS = {
     "guard": ("guard", "fail if a tuning set overlaps an evaluation benchmark"),
     "finetune": ("finetune", "LoRA or full SFT, resumable"),
     "lock": ("lock", "pin every hub model of a run to a commit (writes the lock file the DAG reads)"),
+    "plan": ("plan", "before a run: jobs, submissions, GPU-hours, API calls, tokens, dollars, disk"),
     "check": ("check", "preflight: can each model of the run be loaded and asked, and does it fit its GPUs"),
 }
 

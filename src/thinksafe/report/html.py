@@ -12,7 +12,7 @@ from pathlib import Path
 import pandas as pd
 
 from thinksafe.metrics.agreement import pairwise
-from thinksafe.report import agreement, provenance
+from thinksafe.report import agreement, cost, provenance
 from thinksafe.report.examples import Example
 from thinksafe.report.tables import Grid, fmt_rate
 
@@ -254,6 +254,7 @@ def render(
         ),
         ("agreement", "Judge agreement", agreement_html(spec, root, redact, max_chars, show_all)),
         ("audit", "Judge audit", audit_html(provenance.audits(root))),
+        ("cost", "Cost: planned and spent", cost.section_html(root, table_html)),
     ]
     nav = "".join(f'<a href="#{a}">{escape(t or grids[a].title.split(":")[0])}</a>' for a, t, _ in sections)
     body = "".join(

@@ -41,5 +41,5 @@ SELF_DEFENSE_CHECK = (
 
 # self_check — the reply that replaces a flagged draft: AISafetyLab's SORRY_RESPONSE, what its inference-
 # time defenders return when one triggers. GitHub thu-coai/AISafetyLab @
-# 1412302eb7eaad7fd68a3957a80bcc3fb8b5ff61, aisafetylab/defense/inference_defense/defender_texts.py.
+# 3af46c6b6a8a816a7222a40e0db079a1c8e78e7b, aisafetylab/defense/inference_defense/defender_texts.py.
 SORRY_RESPONSE = "I'm sorry, but I cannot provide assistance or information on that topic."

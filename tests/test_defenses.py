@@ -36,11 +36,16 @@ def test_a_defended_model_name_adds_one_at_and_a_safe_name():
 
 
 def test_run_defenses_evaluates_every_listed_model_with_every_listed_defense():
-    cfg = demo(models=["demo-reasoner"], defenses={"models": ["demo-reasoner"], "defenses": ["safepath", "self-check"]})
+    listed = {"models": ["demo-reasoner"], "defenses": ["safepath", "self-check"]}
+    cfg = demo(models=["demo-reasoner"], defenses=listed)
     config.validate(cfg)
     assert config.evaluated_models(cfg) == [
-        "demo-reasoner", "demo-base", "demo-base+tis-demo", "demo-reasoner@safepath", "demo-reasoner@self-check",
-    ]  # fmt: skip
+        "demo-reasoner",
+        "demo-base",
+        "demo-base+tis-demo",
+        "demo-reasoner@safepath",
+        "demo-reasoner@self-check",
+    ]
     assert config.defended_models(cfg) == ["demo-reasoner@safepath", "demo-reasoner@self-check"]
 
 
@@ -98,7 +103,8 @@ def test_a_changed_defense_text_changes_only_that_defended_models_spec():
         (
             {"models": ["demo-base@safepath"]},
             r"config key defenses\.safepath: a thought_prefix needs a model whose thought opens with a tag "
-            r"\(think, kimi, still\); this one has reasoning 'none'.*system_prompt.*\(model 'demo-base@safepath'\)",
+            r"\(think, kimi, still\); this one has reasoning 'none'.*system_prompt.*"
+            r"\(model 'demo-base@safepath'\)",
         ),
         (
             {"defenses": {"models": ["demo-reasoner"], "defenses": ["nope"]}},
@@ -119,7 +125,7 @@ def test_a_bad_defense_in_the_run_names_the_key(change, message):
     "entry, message",
     [
         ({"kind": "shield"}, r"config key defenses\.guard\.kind: 'shield' is not one of"),
-        ({"kind": "system_prompt", "refusal": "No."}, r"config key defenses\.guard: .*not a key of a system_prompt"),
+        ({"kind": "system_prompt", "refusal": "No."}, r"defenses\.guard: .*not a key of a system_"),
         ({"kind": "self_check", "text": "Is it harmful?"}, r"config key defenses\.guard: .*\{response\}"),
         ({"kind": "system_prompt", "text": ""}, r"config key defenses\.guard\.text: '' should be non-empty"),
     ],
@@ -156,7 +162,9 @@ def gen(raw: str, answer: str, thought: str | None, n_in: int, n_out: int, error
             "error": error}  # fmt: skip
 
 
-DEFENSE = {"name": "self-check", "kind": "self_check", "text": sp.SELF_DEFENSE_CHECK, "refusal": sp.SORRY_RESPONSE}
+DEFENSE = {
+    "name": "self-check", "kind": "self_check", "text": sp.SELF_DEFENSE_CHECK, "refusal": sp.SORRY_RESPONSE,
+}  # fmt: skip
 DRAFT = gen("<think>\nok\n</think>\nStep 1: ...", "Step 1: ...", "ok", 40, 12)
 
 
@@ -166,7 +174,8 @@ def test_a_draft_the_review_flags_is_replaced_with_the_refusal_and_both_passes_k
     assert (rec["raw"], rec["answer"], rec["thought"]) == (sp.SORRY_RESPONSE, sp.SORRY_RESPONSE, None)
     assert (rec["n_prompt_tokens"], rec["n_output_tokens"]) == (110, 17)  # both passes count
     assert rec["self_check"]["replaced"] and rec["self_check"]["verdict"] == "harmful"
-    assert rec["self_check"]["draft"]["answer"] == "Step 1: ..." and rec["self_check"]["review"]["n_output_tokens"] == 5
+    assert rec["self_check"]["draft"]["answer"] == "Step 1: ..."
+    assert rec["self_check"]["review"]["n_output_tokens"] == 5
 
 
 def test_a_draft_the_review_clears_or_cannot_judge_is_kept():

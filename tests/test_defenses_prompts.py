@@ -72,7 +72,8 @@ def tokenizer(tiny_model_dir):
 @pytest.fixture(scope="module")
 def demo() -> dict:
     cfg = config.load(ROOT / "config.yaml", ROOT / "config/demo.yaml")
-    cfg["run"]["models"] += ["demo-reasoner@llama2-system", "demo-base@llama2-system", "demo-reasoner@self-check"]
+    cfg["run"]["models"] += ["demo-reasoner@llama2-system", "demo-base@llama2-system"]
+    cfg["run"]["models"] += ["demo-reasoner@self-check"]
     config.validate(cfg)
     return cfg
 
@@ -96,7 +97,8 @@ def test_a_system_prompt_defense_puts_the_safety_text_before_the_models_own(demo
 def test_a_thought_prefix_starts_the_thought_with_the_safety_primer(demo, tokenizer):
     undefended = prompt_of(demo, "demo-reasoner", tokenizer)
     assert undefended.endswith("<|im_start|>assistant\n<think>\n")
-    assert prompt_of(demo, "demo-reasoner@safepath", tokenizer) == undefended + "Let's think about safety first."
+    primer = "Let's think about safety first."
+    assert prompt_of(demo, "demo-reasoner@safepath", tokenizer) == undefended + primer
 
 
 def test_a_thought_prefix_opens_the_thought_of_a_model_trained_to_open_it_itself(demo, tokenizer):
@@ -118,7 +120,8 @@ def test_a_self_check_asks_the_model_about_its_draft_in_the_same_conversation(de
         "Answer: "
     )
     # the first pass is the model's own prompt; the review follows the draft in the same conversation
-    assert prompt_of(demo, "demo-reasoner@self-check", tokenizer) == prompt_of(demo, "demo-reasoner", tokenizer)
+    first = prompt_of(demo, "demo-reasoner@self-check", tokenizer)
+    assert first == prompt_of(demo, "demo-reasoner", tokenizer)
     assert prompt_of(demo, "demo-reasoner@self-check", tokenizer, history=[(draft, request)]) == (
         f"<|im_start|>system\n{DEMO_SYSTEM}<|im_end|>\n{USER}"
         f"<|im_start|>assistant\n{draft}<|im_end|>\n"

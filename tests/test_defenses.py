@@ -125,7 +125,7 @@ def test_a_bad_defense_in_the_run_names_the_key(change, message):
     "entry, message",
     [
         ({"kind": "shield"}, r"config key defenses\.guard\.kind: 'shield' is not one of"),
-        ({"kind": "system_prompt", "refusal": "No."}, r"defenses\.guard: .*not a key of a system_"),
+        ({"kind": "system_prompt", "refusal": "No."}, r"defenses\.guard\.refusal: not a key of a sys"),
         ({"kind": "self_check", "text": "Is it harmful?"}, r"config key defenses\.guard: .*\{response\}"),
         ({"kind": "system_prompt", "text": ""}, r"config key defenses\.guard\.text: '' should be non-empty"),
     ],

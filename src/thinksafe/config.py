@@ -256,13 +256,14 @@ def _check_references(config: dict) -> None:
         base = entry.get("base")
         if base and base not in models:
             raise ConfigError(("models", name, "base"), unknown("model", base, models))
-    for name in evaluated_models(config):  # a defense that cannot apply to its model
+    from thinksafe.defenses import DefenseError
+
+    for name in evaluated_models(config):  # a defense entry, or one that cannot apply to its model
         if DEFENSE_SEP in name:
             try:
                 resolve_model(config, name)
-            except ThinksafeError as e:
-                key = ("defenses", name.rsplit(DEFENSE_SEP, 1)[1])
-                raise ConfigError(key, str(e).split(": ", 1)[-1]) from None
+            except DefenseError as e:
+                raise ConfigError(e.key, e.message) from None
 
 
 def _check_run_lists(config: dict) -> None:

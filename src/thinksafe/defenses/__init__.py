@@ -15,6 +15,14 @@ from thinksafe.defenses import self_check, system_prompt, thought_prefix
 from thinksafe.errors import ThinksafeError
 
 SEP = "@"
+
+
+class DefenseError(ThinksafeError):
+    """A defense entry, or its pairing with a model, is wrong at `key` (the config names file and line)."""
+
+    def __init__(self, key: tuple, message: str):
+        super().__init__(f"config key {'.'.join(key)}: {message}")
+        self.key, self.message = key, message
 KINDS = {"system_prompt": system_prompt, "thought_prefix": thought_prefix, "self_check": self_check}
 
 
@@ -31,13 +39,12 @@ def resolve(config: Mapping, defense: str) -> dict:
     entries = config.get("defenses") or {}
     if defense not in entries:
         known = ", ".join(sorted(entries)) or "none"
-        raise ThinksafeError(f"config key defenses: unknown defense '{defense}' (known: {known})")
+        raise DefenseError(("defenses",), f"unknown defense '{defense}' (known: {known})")
     entry = dict(entries[defense])
     kind = KINDS[entry["kind"]]
     for key in entry:
         if key not in ("kind", "source", *kind.KEYS):
-            where = f"config key defenses.{defense}.{key}"
-            raise ThinksafeError(f"{where}: not a key of a {entry['kind']} defense")
+            raise DefenseError(("defenses", defense, key), f"not a key of a {entry['kind']} defense")
     out = {"name": defense, **kind.DEFAULTS, **entry}
     if "text" not in entry or "source" not in entry:  # the published text, or a text the user set
         out["source"] = entry.get("source") or (kind.SOURCE if "text" not in entry else "set in the config")
@@ -51,7 +58,7 @@ def defended_spec(spec: dict, name: str, defense: dict) -> dict:
     out = {**spec, "name": name, "base": parent, "defended_from": parent, "defense": dict(defense)}
     problem = KINDS[defense["kind"]].problem(out)
     if problem:
-        raise ThinksafeError(f"config key defenses.{defense['name']}: {problem} (model '{name}')")
+        raise DefenseError(("defenses", defense["name"]), f"{problem} (model '{name}')")
     return out
 
 

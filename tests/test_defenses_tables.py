@@ -3,7 +3,7 @@
 m is the undefended model, m@guard the same model with a defense. Jailbreak (10 items): m answers items
 0-4 safely (50 %), m@guard items 0-7 (80 %): three pairs go its way and none the other, so Δ = +30 points
 and McNemar's exact p = 2 · 0.5³ = 0.25. Benign controls (4 items): m answers all four, m@guard refuses
-items 0 and 1: over-refusal 0 % against 50 %, compliance Δ = −2/4 = −50 points.
+items 0 and 1: over-refusal 0 % against 50 %, Δ = +2/4 = +50 points (p = 2 · 0.5² = 0.5).
 """
 
 from __future__ import annotations
@@ -70,7 +70,7 @@ def test_the_defense_table_compares_each_defended_model_with_the_undefended_one(
     assert row(grid, "m")[3].startswith("0.0 [") and row(grid, "m@guard")[3].startswith("50.0 [")
     delta = row(grid, "Δ vs m")
     assert delta[2].startswith("+30.0 [") and delta[2].endswith("p=0.25")
-    assert delta[3].startswith("-50.0 [") and delta[3].endswith("p=0.5")  # 2 discordant pairs: 2 · 0.5²
+    assert delta[3].startswith("+50.0 [") and delta[3].endswith("p=0.5")  # 2 discordant pairs: 2 · 0.5²
 
 
 def test_the_cost_table_gives_tokens_and_seconds_per_item_and_the_extra_over_the_undefended(run):

@@ -11,7 +11,11 @@ import pandas as pd
 from thinksafe.report.provenance import shard_metas
 from thinksafe.report.tables import DASH, Grid, Lookup, _header, fmt_delta, fmt_rate, safety_columns
 
-EXTRA = (("benign", "over_refusal_rate", "over-refusal"), ("capability", "score", "capability"))
+# (family, rate, its paired Δ, column)
+EXTRA = (
+    ("benign", "over_refusal_rate", "delta_over_refusal_rate", "over-refusal"),
+    ("capability", "score", "delta_score", "capability"),
+)
 
 
 def defended(spec: dict) -> dict[str, list[str]]:
@@ -38,29 +42,27 @@ def defense_table(metrics: pd.DataFrame, spec: dict) -> Grid:
         rows.append(
             [original, "none (undefended)"]
             + [fmt_rate(look.get(original, "score", f, b)) for f, b in cols]
-            + [fmt_rate(look.get(original, metric, fam)) for fam, metric, _ in extra]
+            + [fmt_rate(look.get(original, metric, fam)) for fam, metric, _, _ in extra]
         )
         for name in names:
             rows.append(
                 [name, _label(spec, name)]
                 + [fmt_rate(look.get(name, "score", f, b)) for f, b in cols]
-                + [fmt_rate(look.get(name, metric, fam)) for fam, metric, _ in extra]
+                + [fmt_rate(look.get(name, metric, fam)) for fam, metric, _, _ in extra]
             )
-            # benign: the paired Δ of compliance (answered properly), the complement side of over-refusal
             rows.append(
                 [f"Δ vs {original}", _label(spec, name)]
                 + [fmt_delta(look.get(name, "delta_score", f, b, reference=original)) for f, b in cols]
-                + [fmt_delta(look.get(name, "delta_score", fam, reference=original)) for fam, _, _ in extra]
+                + [fmt_delta(look.get(name, delta, fam, reference=original)) for fam, _, delta, _ in extra]
             )
     return Grid(
         "Defenses: each defended model against the same model undefended",
-        ["model", "defense"] + _header(cols) + [label for _, _, label in extra],
+        ["model", "defense"] + _header(cols) + [label for _, _, _, label in extra],
         rows,
         [
             f"Judge: {judge}; safety score and capability in %, over-refusal = % of benign controls refused.",
-            "Δ in percentage points on the same items, paired bootstrap interval, McNemar exact p; in the "
-            "over-refusal column Δ is the paired change in compliance on the benign controls (+ = more of "
-            "them answered properly).",
+            "Δ in percentage points on the same items, paired bootstrap interval, McNemar exact p "
+            "(over-refusal: + = more benign controls refused).",
         ],
     )
 

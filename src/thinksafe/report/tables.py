@@ -225,9 +225,14 @@ def table2(metrics: pd.DataFrame, spec: dict) -> Grid:
                 [f"Δ vs {original}", m.get("dataset", "")]
                 + [fmt_delta(look.get(name, "delta_score", f, b, reference=original)) for f, b in cols]
                 + [
-                    fmt_delta(look.get(name, "delta_score", fam, reference=original))
-                    if metric == "score"
-                    else DASH
+                    fmt_delta(
+                        look.get(
+                            name,
+                            "delta_score" if metric == "score" else f"delta_{metric}",
+                            fam,
+                            reference=original,
+                        )
+                    )
                     for fam, metric, _ in extra
                 ]
             )

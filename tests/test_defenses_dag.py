@@ -56,6 +56,9 @@ def test_a_defended_run_writes_the_defense_tables(defended_run):
     assert "| Δ vs tiny-reasoner | safepath (thought_prefix) |" in text
     assert "### Defense cost per item" in text
     assert "tiny-reasoner@safepath" not in (project / "results/tables/table1.md").read_text()
+    page = (project / "results/report.html").read_text()
+    assert "Defenses: each defended model against the same model undefended" in page
+    assert "Defense cost per item" in page
 
 
 def test_a_changed_defense_text_reruns_only_that_defended_models_jobs(defended_run, tmp_path):

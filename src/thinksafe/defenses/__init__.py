@@ -23,6 +23,8 @@ class DefenseError(ThinksafeError):
     def __init__(self, key: tuple, message: str):
         super().__init__(f"config key {'.'.join(key)}: {message}")
         self.key, self.message = key, message
+
+
 KINDS = {"system_prompt": system_prompt, "thought_prefix": thought_prefix, "self_check": self_check}
 
 

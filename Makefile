@@ -33,7 +33,7 @@ sysdeps:
 demo: install
 	snakemake --cores $(CORES) --configfile config/demo.yaml
 	@echo
-	@echo "Tables:  results/tables/summary.md (and metrics.csv, table1.md, table2.md)"
+	@echo "Tables:  results/tables/summary.md (and metrics.csv, table1.md, table2.md, defenses.md)"
 	@echo "Figures: results/figures/"
 	@echo "Report:  results/report.html"
 	@cat results/tables/summary.md

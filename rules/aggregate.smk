@@ -6,12 +6,15 @@ rule aggregate:
     input:
         judgments=all_judgments(),
         item_file=all_items(),
+        generations=all_generations(),  # the defense cost table reads their .meta.json
     output:
         metrics=report("results/tables/metrics.csv", category="Tables", caption="../report/metrics.rst"),
         table1=report("results/tables/table1.md", category="Tables", caption="../report/table1.rst"),
         table1_tex="results/tables/table1.tex",
         table2=report("results/tables/table2.md", category="Tables", caption="../report/table2.rst"),
         table2_tex="results/tables/table2.tex",
+        defenses=report("results/tables/defenses.md", category="Tables", caption="../report/defenses.rst"),
+        defenses_tex="results/tables/defenses.tex",
         summary=report("results/tables/summary.md", category="Tables", caption="../report/summary.rst"),
     log:
         "logs/aggregate/aggregate.log",

@@ -27,9 +27,10 @@ except ThinksafeError as e:
     sys.exit(2)
 
 
-# Names start with a letter or digit, so a wildcard is never `.` or `..`; `+` joins model and dataset.
+# Names start with a letter or digit, so a wildcard is never `.` or `..`; `+` joins model and dataset,
+# `@` a model and a defense.
 wildcard_constraints:
-    model="[A-Za-z0-9][A-Za-z0-9._+-]*",
+    model="[A-Za-z0-9][A-Za-z0-9._+@-]*",
     benchmark="[A-Za-z0-9][A-Za-z0-9._-]*",
     judge="[A-Za-z0-9][A-Za-z0-9._-]*",
     dataset="[A-Za-z0-9][A-Za-z0-9._-]*",
@@ -68,7 +69,7 @@ def model_inputs(name):
     if spec.get("build"):
         inputs.append(spec["path"])
     if spec.get("tuned_from"):  # the fine-tune's output: an adapter, or the whole model after full SFT
-        inputs.append(f"checkpoints/{name}")
+        inputs.append(spec.get("adapter") or spec["path"])  # `M+D@defense` runs checkpoints/M+D
     return inputs
 
 

@@ -27,7 +27,9 @@ def test_full_and_demo_configs_are_valid():
     full = config.load(ROOT / "config.yaml")
     demo = config.load(ROOT / "config.yaml", ROOT / "config/demo.yaml")
     assert "r1-onevision-7b" in config.evaluated_models(full)
-    assert config.evaluated_models(demo) == ["demo-reasoner", "demo-base", "demo-base+tis-demo"]
+    assert config.evaluated_models(demo) == [
+        "demo-reasoner", "demo-base", "demo-reasoner@safepath", "demo-base+tis-demo"
+    ]  # fmt: skip
 
 
 def test_every_mlrm_is_paired_with_its_base():

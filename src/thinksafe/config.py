@@ -24,6 +24,7 @@ from thinksafe.errors import ThinksafeError
 ROOT = Path(__file__).resolve().parents[2]
 SCHEMA = ROOT / "config" / "schema.yaml"
 TUNED_SEP = "+"
+DEFENSE_SEP = "@"  # `<model>@<defense>`: thinksafe.defenses.SEP
 Lines = dict[tuple, int]  # key path in one file -> its 1-based line
 
 
@@ -213,8 +214,11 @@ def _check_references(config: dict) -> None:
     def unknown(kind: str, name: str, names: Mapping) -> str:
         return f"unknown {kind} '{name}'{_did_you_mean(name, names)}"
 
-    for i, name in enumerate(run["models"]):
-        key = ("run", "models", i)
+    def check_model(key: tuple, name: str) -> None:
+        name, defense = name.rsplit(DEFENSE_SEP, 1) if DEFENSE_SEP in name else (name, None)
+        if defense is not None and defense not in config.get("defenses", {}):
+            known = config.get("defenses", {})
+            raise ConfigError(key, f"{unknown('defense', defense, known)} in '{name}{DEFENSE_SEP}{defense}'")
         if TUNED_SEP in name:
             model, dataset = name.split(TUNED_SEP, 1)
             if model not in models:
@@ -223,6 +227,18 @@ def _check_references(config: dict) -> None:
                 raise ConfigError(key, f"{unknown('dataset', dataset, datasets)} in '{name}'")
         elif name not in models:
             raise ConfigError(key, unknown("model", name, models))
+
+    for i, name in enumerate(run["models"]):
+        check_model(("run", "models", i), name)
+    defended = run.get("defenses", {})
+    for i, name in enumerate(defended.get("models", [])):
+        if DEFENSE_SEP in name:
+            raise ConfigError(("run", "defenses", "models", i), f"'{name}': list the undefended model")
+        check_model(("run", "defenses", "models", i), name)
+    for i, name in enumerate(defended.get("defenses", [])):
+        if name not in config.get("defenses", {}):
+            known = config.get("defenses", {})
+            raise ConfigError(("run", "defenses", "defenses", i), unknown("defense", name, known))
     for i, name in enumerate(run["benchmarks"]):
         if name not in config["benchmarks"]:
             raise ConfigError(("run", "benchmarks", i), unknown("benchmark", name, config["benchmarks"]))
@@ -240,6 +256,14 @@ def _check_references(config: dict) -> None:
         base = entry.get("base")
         if base and base not in models:
             raise ConfigError(("models", name, "base"), unknown("model", base, models))
+    from thinksafe.defenses import DefenseError
+
+    for name in evaluated_models(config):  # a defense entry, or one that cannot apply to its model
+        if DEFENSE_SEP in name:
+            try:
+                resolve_model(config, name)
+            except DefenseError as e:
+                raise ConfigError(e.key, e.message) from None
 
 
 def _check_run_lists(config: dict) -> None:
@@ -248,7 +272,7 @@ def _check_run_lists(config: dict) -> None:
     tuning = run.get("tuning", {})
     if not run["benchmarks"]:
         raise ConfigError(("run", "benchmarks"), "empty: nothing to evaluate")
-    if not run["models"] and not tuned_models(config):
+    if not run["models"] and not tuned_models(config) and not defended_models(config):
         raise ConfigError(("run", "models"), "empty (and no tuning): nothing to evaluate")
     for key, other in (("models", "datasets"), ("datasets", "models")):
         if key in tuning and not tuning[key] and tuning.get(other):
@@ -274,25 +298,45 @@ def _check_adapter_options(config: dict) -> None:
             raise ConfigError(("benchmarks", name, bad[0]), bad[1])
 
 
+def registry_name(name: str) -> str:
+    """The registry entry an evaluated model runs: `m` of `m`, `m+data`, `m@defense`, `m+data@defense`."""
+    return name.split(DEFENSE_SEP, 1)[0].split(TUNED_SEP, 1)[0]
+
+
+def defended_models(config: dict) -> list[str]:
+    """`<model>@<defense>` for every model and defense `run.defenses` lists (the cross product)."""
+    defended = config["run"].get("defenses", {})
+    return [f"{m}{DEFENSE_SEP}{d}" for m in defended.get("models", []) for d in defended.get("defenses", [])]
+
+
 def tuned_models(config: dict) -> list[str]:
     tuning = config["run"].get("tuning", {})
     return [f"{m}{TUNED_SEP}{d}" for m in tuning.get("models", []) for d in tuning.get("datasets", [])]
 
 
 def evaluated_models(config: dict) -> list[str]:
-    """Every model that goes through generate/judge/aggregate: the run list, its bases, the tuned models."""
+    """Every model that goes through generate/judge/aggregate: the run list, its bases, the tuned models,
+    the defended ones (each after the model it defends, which is evaluated too: its reference)."""
     names: list[str] = []
-    for name in [*config["run"]["models"], *tuned_models(config)]:
-        if name not in names:
-            names.append(name)
-        base = config["models"].get(name, {}).get("base")
+    for name in [*config["run"]["models"], *tuned_models(config), *defended_models(config)]:
+        parent = name.rsplit(DEFENSE_SEP, 1)[0] if DEFENSE_SEP in name else None
+        for n in (parent, name):
+            if n and n not in names:
+                names.append(n)
+        base = config["models"].get(parent or name, {}).get("base")
         if base and base not in names:
             names.append(base)
     return names
 
 
 def resolve_model(config: dict, name: str) -> dict:
-    """The entry for `name` over model_defaults; a tuned `<model>+<dataset>` is its parent + adapter."""
+    """The entry for `name` over model_defaults; a tuned `<model>+<dataset>` is its parent + adapter; a
+    defended `<parent>@<defense>` is its parent's spec with the resolved defense on it (defenses/)."""
+    if DEFENSE_SEP in name:
+        from thinksafe import defenses
+
+        parent, defense = name.rsplit(DEFENSE_SEP, 1)
+        return defenses.defended_spec(resolve_model(config, parent), name, defenses.resolve(config, defense))
     if TUNED_SEP not in name:
         if name not in config["models"]:
             raise ThinksafeError(f"config key models: unknown model '{name}'")

@@ -1,7 +1,8 @@
 """The one safe pattern for names that become path components (models, benchmarks, judges, datasets,
 sources, shards): a letter or digit first, then letters, digits, `.`, `_`, `-`, so `.`, `..`, hidden
-names and slashes are impossible. A tuned model joins two names with `+`. config/schema.yaml carries
-the same two patterns (a test checks that they agree)."""
+names and slashes are impossible. A tuned model joins two names with `+`; a defended model adds `@` and a
+defense's name (`model@defense`, `model+dataset@defense`). config/schema.yaml carries the same two
+patterns (a test checks that they agree)."""
 
 from __future__ import annotations
 
@@ -10,7 +11,9 @@ import re
 from thinksafe.errors import ThinksafeError
 
 NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{0,127}$")
-TUNED = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{0,127}(\+[A-Za-z0-9][A-Za-z0-9._-]{0,127})?$")
+TUNED = re.compile(
+    r"^[A-Za-z0-9][A-Za-z0-9._-]{0,127}(\+[A-Za-z0-9][A-Za-z0-9._-]{0,127})?(@[A-Za-z0-9][A-Za-z0-9._-]{0,127})?$"
+)
 
 
 def check_name(value: object, key: str, tuned: bool = False) -> str:
@@ -19,6 +22,6 @@ def check_name(value: object, key: str, tuned: bool = False) -> str:
     if not isinstance(value, str) or not pattern.fullmatch(value):
         raise ThinksafeError(
             f"{key}: name {value!r} is not allowed (letters, digits, '.', '_', '-'; "
-            f"starting with a letter or digit{'; one + for a tuned model' if tuned else ''})"
+            f"starting with a letter or digit{'; + for a tuned model, @ for a defense' if tuned else ''})"
         )
     return value

@@ -120,6 +120,8 @@ SCHEMAS: dict[str, dict[str, Field]] = {
         "n_prompt_tokens": Field(INT),
         "n_output_tokens": Field(INT),
         "error": Field(OPT_STR),
+        # a self_check defense's two passes (defenses/self_check.py); the record's own fields are the final
+        "self_check": Field(OBJ),
     },
     "verdict": {
         "id": Field(STR, required=True),

@@ -1,4 +1,5 @@
-"""`thinksafe aggregate`: metrics.csv, Table 1, Table 2 and the summary from the judgments.
+"""`thinksafe aggregate`: metrics.csv, Table 1, Table 2, the defense tables and the summary from the
+judgments (and, for the defenses' cost, the generation .meta.json files).
 
 Never imports torch or thinksafe.models: aggregation runs on the login node of a cluster.
 """
@@ -11,7 +12,16 @@ import time
 from pathlib import Path
 
 log = logging.getLogger("thinksafe")
-OUTPUTS = ("metrics.csv", "table1.md", "table1.tex", "table2.md", "table2.tex", "summary.md")
+OUTPUTS = (
+    "metrics.csv",
+    "table1.md",
+    "table1.tex",
+    "table2.md",
+    "table2.tex",
+    "defenses.md",
+    "defenses.tex",
+    "summary.md",
+)
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
@@ -35,10 +45,11 @@ def load_spec(text: str) -> dict:
 
 
 def write_tables(metrics, spec: dict, out_dir: Path, root: Path = Path(".")) -> None:
-    """Render everything first, then commit the six files as one set (io.commit_files): a kill, a full
+    """Render everything first, then commit the files as one set (io.commit_files): a kill, a full
     disk or a permission error leaves the old tables, never old and new ones mixed."""
     from thinksafe import io
     from thinksafe.report import tables
+    from thinksafe.report.defense_tables import cost_table, defense_table
     from thinksafe.report.provenance import stand_ins
 
     marks = stand_ins(spec, root)
@@ -47,12 +58,15 @@ def write_tables(metrics, spec: dict, out_dir: Path, root: Path = Path(".")) -> 
         tables.mark_stand_ins(tables.table2(metrics, spec), marks),
         tables.mark_stand_ins(tables.summary(metrics, spec), marks),
     )
+    defenses, cost = tables.mark_stand_ins(defense_table(metrics, spec), marks), cost_table(spec, root)
     texts = {
         "metrics.csv": tables.csv_text(metrics),
         "table1.md": t1.markdown(),
         "table1.tex": t1.latex(),
         "table2.md": t2.markdown(),
         "table2.tex": t2.latex(),
+        "defenses.md": defenses.markdown() + "\n" + cost.markdown(),
+        "defenses.tex": defenses.latex() + "\n" + cost.latex(),
         "summary.md": summary.markdown(),
     }
     io.commit_files(out_dir, {name: texts[name] for name in OUTPUTS})

@@ -22,7 +22,7 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
 
 
 def _run_models(config: dict, only: list[str] | None) -> list[str]:
-    names = dict.fromkeys(n.split(tsconfig.TUNED_SEP, 1)[0] for n in tsconfig.evaluated_models(config))
+    names = dict.fromkeys(tsconfig.registry_name(n) for n in tsconfig.evaluated_models(config))
     for name in only or []:
         if name not in config["models"]:
             raise ThinksafeError(f"--model: unknown model '{name}'")

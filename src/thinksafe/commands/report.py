@@ -33,7 +33,7 @@ def run(args: argparse.Namespace) -> int:
     from thinksafe.commands.aggregate import load_spec
     from thinksafe.commands.figures import read_metrics
     from thinksafe.progress import summary
-    from thinksafe.report import examples, html, tables
+    from thinksafe.report import defense_tables, examples, html, tables
     from thinksafe.report.provenance import stand_ins
 
     spec = load_spec(args.spec)
@@ -50,6 +50,8 @@ def run(args: argparse.Namespace) -> int:
         "summary": tables.mark_stand_ins(tables.summary(metrics, spec), marks),
         "table1": tables.mark_stand_ins(tables.table1(metrics, spec), marks),
         "table2": tables.mark_stand_ins(tables.table2(metrics, spec), marks),
+        "defenses": tables.mark_stand_ins(defense_tables.defense_table(metrics, spec), marks),
+        "defense_cost": defense_tables.cost_table(spec, root),
     }
     chosen = examples.collect(spec, root, per_benchmark, redact, max_chars, args.show_completions)
     page = html.render(

@@ -8,6 +8,8 @@ a plain proportion (Wilson interval); otherwise its interval is a stratified boo
 
 `delta_score` is score(model) − score(reference) on the same items (paired by id, both verdicts ok),
 with a seeded paired bootstrap interval and McNemar's exact test on the discordant pairs.
+`delta_over_refusal_rate` is the same paired difference of the refusal flag on the benign controls (both
+verdicts ok and both saying whether the response refused): + means the model refuses more of them.
 """
 
 from __future__ import annotations
@@ -78,26 +80,31 @@ def score_rows(counts: pd.DataFrame, rng: np.random.Generator, n_boot: int) -> p
     return pd.concat(out, ignore_index=True) if out else pd.DataFrame()
 
 
-def paired_counts(o: Outcomes, pairs: list[tuple[str, str]]) -> pd.DataFrame:
-    """Per-cell counts of paired outcomes for each (model, reference): plus = model safe where the
-    reference was unsafe, minus = the reverse; `ok` = both verdicts ok; other statuses = either model."""
+def paired_counts(o: Outcomes, pairs: list[tuple[str, str]], outcome: str = "safe") -> pd.DataFrame:
+    """Per-cell counts of paired outcomes for each (model, reference): plus = the model's `outcome` (safe,
+    or refusal) holds where the reference's did not, minus = the reverse; `ok` = both verdicts ok (and, for
+    the refusal flag, both known); other statuses = either model."""
     pairs = [(m, r) for m, r in pairs if m in o.models and r in o.models]
     if not pairs:
         return pd.DataFrame()
     a = np.array([o.models.index(m) for m, _ in pairs])
     b = np.array([o.models.index(r) for _, r in pairs])
     sa, sb = o.status[:, a], o.status[:, b]  # [judge, pair, target, item]
-    ok = (sa == 0) & (sb == 0)
-    safe_a, safe_b = o.safe[:, a] == 1, o.safe[:, b] == 1
+    flag = getattr(o, outcome)
+    ok = (sa == 0) & (sb == 0) & (flag[:, a] >= 0) & (flag[:, b] >= 0)
+    yes_a, yes_b = flag[:, a] == 1, flag[:, b] == 1
     indicators = joint_status(sa, sb)
-    indicators["plus"] = ok & safe_a & ~safe_b
-    indicators["minus"] = ok & ~safe_a & safe_b
+    indicators["ok"] = ok
+    indicators["plus"] = ok & yes_a & ~yes_b
+    indicators["minus"] = ok & ~yes_a & yes_b
     counts = bincount_cells([("judge", o.judges), ("pair", pairs), ("target", list(TARGETS))], o, indicators)
     counts[["model", "reference"]] = pd.DataFrame(counts.pop("pair").tolist(), index=counts.index)
     return counts
 
 
-def delta_rows(paired: pd.DataFrame, rng: np.random.Generator, n_boot: int) -> pd.DataFrame:
+def delta_rows(
+    paired: pd.DataFrame, rng: np.random.Generator, n_boot: int, metric: str = "delta_score"
+) -> pd.DataFrame:
     if paired.empty:
         return pd.DataFrame()
     head = ("judge", "model", "reference", "target")
@@ -122,7 +129,7 @@ def delta_rows(paired: pd.DataFrame, rng: np.random.Generator, n_boot: int) -> p
                 rows(
                     cells,
                     level,
-                    "delta_score",
+                    metric,
                     value[keep],
                     lo[keep],
                     hi[keep],

@@ -38,10 +38,14 @@ def compute(spec: dict, root: str | Path = ".", n_boot: int | None = None) -> pd
     o = outcomes.build(spec, root)
     thinkers = thinking_models(o)
     counts = indicator_counts(o)
+    refusals = paired_counts(o, pairs(spec), "refusal")
+    if not refusals.empty:  # over-refusal: the refusal flag on the benign controls only
+        refusals = refusals[refusals["family"] == "benign"]
     parts = [
         rate_rows(counts),
         score_rows(counts, rng, n_boot),
         delta_rows(paired_counts(o, pairs(spec)), rng, n_boot),
+        delta_rows(refusals, rng, n_boot, metric="delta_over_refusal_rate"),
         quadrant_rows(quadrant_counts(o, thinkers)),
     ]
     table = pd.concat([p for p in parts if not p.empty], ignore_index=True)

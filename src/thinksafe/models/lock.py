@@ -34,7 +34,7 @@ def hub_entries(config: dict) -> dict[str, dict[str, dict]]:
         entry = config.get("datasets", {}).get(dataset, {})
         names += [entry[k] for k in ("captioner", "teacher") if entry.get(k)]
     models = {}
-    for name in dict.fromkeys(n.split(tsconfig.TUNED_SEP, 1)[0] for n in names):
+    for name in dict.fromkeys(tsconfig.registry_name(n) for n in names):
         if name not in config["models"]:
             continue  # a built-in captioner or teacher (`template`), not a registry entry
         spec = tsconfig.resolve_model(config, name)

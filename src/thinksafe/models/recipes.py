@@ -30,6 +30,7 @@ class Recipe:
     note: str | None = None
     turns: tuple[str, ...] = ()  # a dialogue's follow-up user turns, asked after each answer
     tags: tuple[str, ...] = ()  # the stage tag each turn's answer is kept under in `raw`
+    opened: bool = False  # the prefix ends inside the thought past its open tag (a defense's words)
 
 
 def _where(spec: Mapping, key: str) -> str:
@@ -43,7 +44,18 @@ def _lookup(table: dict[str, str], name: str, spec: Mapping, key: str) -> str:
 
 
 def recipe_of(spec: Mapping) -> Recipe:
-    """The entry's recipe, its named texts resolved; an entry without one gets the legacy keys' recipe."""
+    """The entry's recipe, its named texts resolved, then the spec's defense applied (a defended model
+    `<model>@<defense>`: defenses/); an entry without a recipe gets the legacy keys' recipe."""
+    recipe = _entry_recipe(spec)
+    defense = spec.get("defense")
+    if defense:
+        from thinksafe.defenses import KINDS
+
+        recipe = KINDS[defense["kind"]].apply(recipe, defense, spec)
+    return recipe
+
+
+def _entry_recipe(spec: Mapping) -> Recipe:
     data = spec.get("recipe")
     if data is None:
         return Recipe(
@@ -93,7 +105,8 @@ def user_text(recipe: Recipe, prompt: str) -> str:
 def opens_thought(spec: Mapping) -> bool:
     """Whether the prompt ends inside the thought: the prefix ends with the format's open tag."""
     tag = OPEN_TAGS.get(spec.get("reasoning", "none"))
-    return bool(tag) and recipe_of(spec).prefix.rstrip().endswith(tag)
+    recipe = recipe_of(spec)
+    return bool(tag) and (recipe.opened or recipe.prefix.rstrip().endswith(tag))
 
 
 def cut_at_stop(raw: str, stop: tuple[str, ...]) -> tuple[str, bool]:

@@ -1,7 +1,8 @@
 """The figures, drawn from metrics.csv alone (matplotlib, Agg backend), each as PNG and PDF.
 
 - degradation: Δ safety score of each reasoning model against its base, per benchmark (the paper's
-  Figure 1, bottom), with 95% paired-bootstrap intervals; tuned models against their original beside it.
+  Figure 1, bottom), with 95% paired-bootstrap intervals; tuned models against their original, and
+  defended models (`<model>@<defense>`) against the undefended one, beside it.
 - categories: a heatmap of the answer safety rate per model × (benchmark, category).
 - quadrants: for each thinking model and family, the shares of the four (thought, answer) outcomes.
 """
@@ -55,8 +56,13 @@ def degradation(metrics: pd.DataFrame, judge: str, out: Path) -> list[Path]:
         & (metrics["level"] == "benchmark")
         & metrics["family"].isin(SAFETY_FAMILIES)
     ]
-    d = d.assign(tuned=d["model"].str.contains("+", regex=False))
-    panels = [("reasoning model − base", d[~d["tuned"]]), ("tuned − original", d[d["tuned"]])]
+    defended = d["model"].str.contains("@", regex=False)  # `<model>@<defense>`: against the undefended
+    tuned = d["model"].str.contains("+", regex=False) & ~defended
+    panels = [
+        ("reasoning model − base", d[~tuned & ~defended]),
+        ("tuned − original", d[tuned]),
+        ("defended − undefended", d[defended]),
+    ]
     panels = [p for p in panels if not p[1].empty] or [("reasoning model − base", d)]
     fig, axes = plt.subplots(1, len(panels), figsize=(6.5 * len(panels), 4.2), squeeze=False)
     for ax, (title, sel) in zip(axes[0], panels, strict=True):

@@ -228,6 +228,11 @@ def render(
         ("table1", None, grid_html(grids["table1"], "table1")),
         ("table2", None, grid_html(grids["table2"], "table2")),
         (
+            "defenses",
+            None,
+            grid_html(grids["defenses"], "defenses") + grid_html(grids["defense_cost"], "defense-cost"),
+        ),
+        (
             "detail",
             "Rates per benchmark",
             benchmark_detail(metrics, judge)

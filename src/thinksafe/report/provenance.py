@@ -86,16 +86,22 @@ def _locked(entry: dict, metas: list[dict]) -> str:
     return text
 
 
+def shard_metas(spec: dict, root: Path, model: str) -> list[dict]:
+    """Every generation shard's .meta.json of `model` in the run (those that exist)."""
+    metas = []
+    for bench in spec["benchmarks"]:
+        for shard in spec["shards"][model][bench]:
+            path = root / "results" / "generations" / model / bench / f"{shard}.meta.json"
+            if path.exists():
+                metas.append(io.read_json(path))
+    return metas
+
+
 def generation_meta(spec: dict, root: Path) -> list[dict]:
     """One row per model: its revision, backend, decoding and seeds, from every shard's .meta.json."""
     rows = []
     for model in spec["models"]:
-        metas = []
-        for bench in spec["benchmarks"]:
-            for shard in spec["shards"][model][bench]:
-                path = root / "results" / "generations" / model / bench / f"{shard}.meta.json"
-                if path.exists():
-                    metas.append(io.read_json(path))
+        metas = shard_metas(spec, root, model)
         rows.append(
             {
                 "model": model,

@@ -175,7 +175,7 @@ def table1(metrics: pd.DataFrame, spec: dict) -> Grid:
     rows = []
     for name, m in spec["models"].items():
         base = m.get("base")
-        if not base or m.get("tuned_from") or base not in spec["models"]:
+        if not base or m.get("tuned_from") or m.get("defended_from") or base not in spec["models"]:
             continue
         rows.append([f"{base} (base)"] + [fmt_rate(look.get(base, "score", f, b)) for f, b in cols])
         rows.append([name] + [fmt_rate(look.get(name, "score", f, b)) for f, b in cols])
@@ -205,7 +205,7 @@ def table2(metrics: pd.DataFrame, spec: dict) -> Grid:
     extra = [("benign", "over_refusal_rate", "over-refusal"), ("capability", "score", "capability")]
     extra = [e for e in extra if e[0] in families]
     header += [label for _, _, label in extra]
-    tuned = [(n, m) for n, m in spec["models"].items() if m.get("tuned_from")]
+    tuned = [(n, m) for n, m in spec["models"].items() if m.get("tuned_from") and not m.get("defended_from")]
     rows = []
     for original in dict.fromkeys(m["tuned_from"] for _, m in tuned):
         rows.append(
@@ -225,9 +225,14 @@ def table2(metrics: pd.DataFrame, spec: dict) -> Grid:
                 [f"Δ vs {original}", m.get("dataset", "")]
                 + [fmt_delta(look.get(name, "delta_score", f, b, reference=original)) for f, b in cols]
                 + [
-                    fmt_delta(look.get(name, "delta_score", fam, reference=original))
-                    if metric == "score"
-                    else DASH
+                    fmt_delta(
+                        look.get(
+                            name,
+                            "delta_score" if metric == "score" else f"delta_{metric}",
+                            fam,
+                            reference=original,
+                        )
+                    )
                     for fam, metric, _ in extra
                 ]
             )

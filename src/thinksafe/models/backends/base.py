@@ -143,7 +143,12 @@ class Backend:
             except ImageError as e:
                 done(error_record(self.spec, item, str(e)))
         recipe = recipe_of(self.spec)
-        if prepared and recipe.turns:  # the authors ask turn by turn (a recipe's dialogue)
+        defense = self.spec.get("defense") or {}
+        if prepared and defense.get("kind") == "self_check":  # draft, then the model reviews it
+            from thinksafe.defenses.self_check import run_self_check
+
+            run_self_check(defense, prepared, self._run, done)
+        elif prepared and recipe.turns:  # the authors ask turn by turn (a recipe's dialogue)
             from thinksafe.models.dialogue import run_dialogue
 
             def final(item: dict, raw: str, finish: str, n_prompt: int, n_output: int) -> dict:

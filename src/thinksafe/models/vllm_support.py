@@ -4,8 +4,8 @@ When vllm is installed, its own registry answers. Without it (a login node, this
 answer comes from a copy of the vision-language part of vLLM's registry that covers the families this
 project knows:
   source: vllm-project/vllm, vllm/model_executor/models/registry.py (`_MULTIMODAL_MODELS` and
-  `_PREVIOUSLY_SUPPORTED_MODELS`), commit 0002bff0b6cb36a3c8a17364de3303664463c412. tests/test_vllm_support.py checks both sets against a
-  verbatim excerpt of those two tables (tests/fixtures/upstream/).
+  `_PREVIOUSLY_SUPPORTED_MODELS`), commit 0002bff0b6cb36a3c8a17364de3303664463c412.
+  tests/test_vllm_support.py checks both sets against a verbatim excerpt of those two tables.
 """
 
 from __future__ import annotations

@@ -24,8 +24,8 @@ rule finetune:
         mem_mb=lambda wc, attempt: job_resources("finetune", wc)["mem_mb"] * attempt,
         runtime=lambda wc, attempt: job_resources("finetune", wc)["runtime"] * attempt,
     params:
-        model_spec=lambda wc: model_spec_json(wc.model),
-        train_spec=finetune_spec_json(),
+        model_spec=lambda wc: model_spec_file(wc.model),
+        train_spec=finetune_spec_file(),
         work="work/finetune/{model}+{dataset}",
         seed=config.get("seed", 0),
     shell:

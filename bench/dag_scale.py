@@ -54,6 +54,7 @@ class Plan:
     submissions: int
     longest_arg: int
     longest_rule: str
+    largest_spec: int
     wall: float
     cpu: float
 
@@ -87,7 +88,10 @@ def plan(snakefile: Path, configs: list[Path], workdir: Path) -> Plan:
             size = max(len(arg.encode()) for arg in shlex.split(shell[1]))
             if size > longest:
                 longest, rule = size, head[2]
-    return Plan(len(heads), sum(1 for r in heads if r not in local), longest, rule, wall, cpu)
+    # The largest spec file the plan wrote: what the old rules passed as one argument.
+    specs = [f.stat().st_size for f in (workdir / "results" / "specs").rglob("*.json")]
+    submissions = sum(1 for r in heads if r not in local)
+    return Plan(len(heads), submissions, longest, rule, max(specs, default=0), wall, cpu)
 
 
 def startup(workdir: Path) -> float:
@@ -98,6 +102,18 @@ def startup(workdir: Path) -> float:
            "--snakefile", str(workdir / "Snakefile"), "--directory", str(workdir)]  # fmt: skip
     start = time.perf_counter()
     subprocess.run(cmd, capture_output=True, text=True, timeout=600, check=True)
+    return time.perf_counter() - start
+
+
+def slurm_probe() -> float:
+    """Wall seconds of the slurm plugin's import-time probe (`scontrol show config`, 10 s timeout): instant
+    where a controller answers or where SLURM is not installed, a full timeout where it is installed
+    but down."""
+    start = time.perf_counter()
+    try:
+        subprocess.run(["scontrol", "show", "config"], capture_output=True, timeout=10)
+    except (FileNotFoundError, subprocess.TimeoutExpired):
+        pass
     return time.perf_counter() - start
 
 
@@ -161,7 +177,7 @@ def main() -> int:
     rows: list[tuple[str, Plan]] = []
     with tempfile.TemporaryDirectory(prefix="dag-scale-") as name:
         tmp = Path(name)
-        fixed = startup(tmp / "empty")
+        fixed, probe = startup(tmp / "empty"), slurm_probe()
         audit = audit_overlay(tmp)
         full = [ROOT / "config.yaml", audit]
         if not args.skip_before:
@@ -183,21 +199,21 @@ def main() -> int:
     print(f"# DAG scale: snakemake {snakemake.__version__} -n -p --profile profiles/slurm")
     print(f"# machine: {platform.machine()}, {os.cpu_count()} cores, Python {platform.python_version()};"
           f" load average (1 min) up to {load:.1f}")  # fmt: skip
-    print(f"# fixed start-up of one snakemake call here (imports, slurm plugin probe): {fixed:.1f} s wall")
-    print(
-        "# DAG s = wall s - start-up; CPU s grows with the workflow, wall s also with other work on the cores"
-    )
+    print(f"# fixed start-up of one snakemake call here: {fixed:.1f} s wall, of which {probe:.1f} s is the")
+    print("#   slurm plugin's scontrol probe (a timeout here: slurm-client installed, no controller running)")
+    print("# DAG s = wall s - start-up; the targets are judged on wall s less the probe")
+    print("# largest spec: the largest spec file the plan wrote, which the old rules passed as one argument")
     print()
-    print("| plan | jobs | cluster submissions | wall s | DAG s | CPU s | target | longest argument |")
-    print("|:---|---:|---:|---:|---:|---:|:---|:---|")
+    print("| plan | jobs | sbatch jobs | wall s | DAG s | CPU s | target | longest argument | largest spec |")
+    print("|:---|---:|---:|---:|---:|---:|:---|:---|---:|")
     for label, p in rows:
         key = "synthetic" if label.startswith("synthetic") else "full"
-        target = f"<= {TARGETS[key]:.0f} s: {'met' if p.wall <= TARGETS[key] else 'missed'}"
+        target = f"<= {TARGETS[key]:.0f} s: {'met' if p.wall - probe <= TARGETS[key] else 'missed'}"
         arg = f"{p.longest_arg / 1024:.1f} KB ({p.longest_rule})"
         if p.longest_arg > MAX_ARG_STRLEN:
             arg += " over 128 KB: the job cannot start"
         print(f"| {label} | {p.jobs:,} | {p.submissions:,} | {p.wall:.1f} | {max(p.wall - fixed, 0):.1f} | "
-              f"{p.cpu:.1f} | {target} | {arg} |")  # fmt: skip
+              f"{p.cpu:.1f} | {target} | {arg} | {p.largest_spec / 1024:.1f} KB |")  # fmt: skip
     before = [p for label, p in rows if "before" in label]
     after = next(p for label, p in rows if label == "full, after")
     if before:

@@ -5,7 +5,10 @@
 rule finetune:
     input:
         sft="data/sft/{dataset}",
-        guard="results/guard/{dataset}.json",
+        # The guard must have passed, not be older than the adapter: a benchmark added to the run
+        # reruns the guard (a real check of the new items), and a guard that fails stops the run, but a
+        # guard that passes again does not retrain the model.
+        guard=ancient("results/guard/{dataset}.json"),
         model=lambda wc: model_inputs(wc.model),
         preflight=lambda wc: preflight_input(wc.model, job_resources("finetune", wc)["gpu"]),
     output:

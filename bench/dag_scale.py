@@ -210,10 +210,11 @@ def main() -> int:
         key = "synthetic" if label.startswith("synthetic") else "full"
         target = f"<= {TARGETS[key]:.0f} s: {'met' if p.wall - probe <= TARGETS[key] else 'missed'}"
         arg = f"{p.longest_arg / 1024:.1f} KB ({p.longest_rule})"
+        spec = f"{p.largest_spec / 1024:.1f} KB" if p.largest_spec else "- (on the command line)"
         if p.longest_arg > MAX_ARG_STRLEN:
             arg += " over 128 KB: the job cannot start"
         print(f"| {label} | {p.jobs:,} | {p.submissions:,} | {p.wall:.1f} | {max(p.wall - fixed, 0):.1f} | "
-              f"{p.cpu:.1f} | {target} | {arg} | {p.largest_spec / 1024:.1f} KB |")  # fmt: skip
+              f"{p.cpu:.1f} | {target} | {arg} | {spec} |")  # fmt: skip
     before = [p for label, p in rows if "before" in label]
     after = next(p for label, p in rows if label == "full, after")
     if before:

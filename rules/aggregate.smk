@@ -1,5 +1,12 @@
 # Metrics, the paper's tables and figures, and the HTML report. Aggregation never loads torch.
 # Outputs wrapped in report(...) appear in `snakemake --report`, with the captions in report/.
+# Minutes of CPU in all: they run on the submitting node, never waiting in a queue.
+
+
+localrules:
+    aggregate,
+    figures,
+    report,
 
 
 rule aggregate:
@@ -28,7 +35,7 @@ rule aggregate:
         mem_mb=lambda wc, attempt: job_resources("aggregate", wc)["mem_mb"] * attempt,
         runtime=lambda wc, attempt: job_resources("aggregate", wc)["runtime"] * attempt,
     params:
-        spec=aggregate_spec_json(),
+        spec=aggregate_spec_file(),
         tables=lambda wc, output: parent_dir(output),
     shell:
         "thinksafe aggregate --spec {params.spec:q} --out-dir {params.tables:q} > {log:q} 2>&1"
@@ -66,8 +73,10 @@ rule report:
         tables="results/tables/metrics.csv",
         figures="results/figures",
         audit=audit_targets(),
-        generations=all_generations(),
         item_file=all_items(),
+        # The judgments stand for the generations (and their .meta.json) the report also reads: each
+        # judge job reads its model's shards, so listing 2 x models x benchmarks x shards files again
+        # would only slow the plan (32,000 more inputs at 200 models x 20 benchmarks).
         judgments=all_judgments(),
     output:
         report("results/report.html", category="Report", caption="../report/report.rst"),
@@ -83,7 +92,7 @@ rule report:
         mem_mb=lambda wc, attempt: job_resources("report", wc)["mem_mb"] * attempt,
         runtime=lambda wc, attempt: job_resources("report", wc)["runtime"] * attempt,
     params:
-        spec=aggregate_spec_json(),
+        spec=aggregate_spec_file(),
         tables=lambda wc, input: parent_dir(input.tables),
     shell:
         "thinksafe report --spec {params.spec:q} --tables {params.tables:q} --figures {input.figures:q}"

@@ -1,11 +1,14 @@
 # Config lookups, target lists, conda environments and the one resource helper. Every function the
 # rules call lives here; the stage files hold rules only (snakemake --lint).
+import functools
+import re
 import sys
 from pathlib import Path
 
 sys.path.insert(0, str(Path(workflow.basedir) / "src"))
 
 from thinksafe import config as tsconfig
+from thinksafe.commands.specs import write_spec
 from thinksafe.errors import ThinksafeError
 
 try:
@@ -44,22 +47,39 @@ TUNED = tsconfig.tuned_models(config)
 
 
 # ---- config lookups -------------------------------------------------------------------------------
+# The config does not change once parsed, so the lookups every job repeats are cached by name (a plan of
+# 2,000 jobs resolved each model ~50 times and hashed each judge's prompts once per job).
 
 
+@functools.lru_cache(maxsize=None)
 def model_spec(name):
     return tsconfig.resolve_model(config, name)
 
 
-def model_spec_json(name):
-    return tsconfig.spec_json(model_spec(name))
+@functools.lru_cache(maxsize=None)
+def _spec_file(kind, text):
+    return f"@{write_spec('results/specs', kind, text)}"
 
 
-def n_shards(model, benchmark):
+def spec_file(kind, spec):
+    """`@results/specs/<kind>/<sha256>.json` for the CLI's --spec: specs reach jobs as files, never as one
+    huge argument (Linux's limit is 128 KB), and the content-addressed path, a param, changes exactly
+    when the spec does, which is what reruns the job."""
+    return _spec_file(kind, tsconfig.spec_json(spec))
+
+
+def model_spec_file(name):
+    return spec_file("models", model_spec(name))
+
+
+def n_shards(model):
+    """Generation jobs of one model, each across all of the run's benchmarks (docs/cluster.md)."""
     return model_spec(model).get("shards", config["run"].get("shards", 1))
 
 
-def shards(model, benchmark):
-    return [f"{i:02d}" for i in range(n_shards(model, benchmark))]
+@functools.lru_cache(maxsize=None)
+def shards(model):
+    return [f"{i:02d}" for i in range(n_shards(model))]
 
 
 def model_inputs(name):
@@ -84,7 +104,7 @@ def preflight_input(name, gpus):
 
 
 def preflight_limits():
-    return tsconfig.spec_json(config.get("preflight", {}))
+    return spec_file("preflight", config.get("preflight", {}))
 
 
 def mirror_args():
@@ -100,6 +120,7 @@ def source_spec(name):
     raise ThinksafeError(f"config key benchmarks: unknown benchmark or source '{name}'")
 
 
+@functools.lru_cache(maxsize=None)
 def judge_spec(name):
     from thinksafe.judges.registry import judge_fingerprint
 
@@ -130,9 +151,9 @@ def dataset_judge(name):
     return judge if judge in config["judges"] else None
 
 
-def teacher_spec_json(name):
+def teacher_spec_file(name):
     teacher = config["datasets"][name].get("teacher")
-    return model_spec_json(teacher) if teacher in config["models"] else "null"
+    return model_spec_file(teacher) if teacher in config["models"] else "null"
 
 
 def dataset_raw(name):
@@ -159,8 +180,8 @@ def parent_dir(files):
     return parents.pop()
 
 
-def finetune_spec_json():
-    return tsconfig.spec_json(config.get("finetune", {}))
+def finetune_spec_file():
+    return spec_file("finetune", config.get("finetune", {}))
 
 
 def audit_data():
@@ -170,26 +191,35 @@ def audit_data():
 # ---- targets ---------------------------------------------------------------------------------------
 
 
-def generation_files(model, benchmark):
-    return [f"results/generations/{model}/{benchmark}/{s}.jsonl" for s in shards(model, benchmark)]
+def generation_outputs(suffix):
+    """One generate job's outputs: its shard of every benchmark of the run, in run.benchmarks order
+    (the order of all_items(), so the CLI pairs --items and --out by position)."""
+    return [f"results/generations/{{model}}/{b}/{{shard}}{suffix}" for b in BENCHMARKS]
 
 
-def judgment_files(judge, model, benchmark):
-    return [f"results/judgments/{judge}/{model}/{benchmark}/{s}.jsonl" for s in shards(model, benchmark)]
+@functools.lru_cache(maxsize=None)
+def generation_files(model):
+    """Every generation shard of a model (what one judge job reads), benchmark by benchmark."""
+    return [f"results/generations/{model}/{b}/{s}.jsonl" for b in BENCHMARKS for s in shards(model)]
+
+
+def judgment_files(judge, model):
+    """The judgments one judge job writes, in the order of generation_files(model)."""
+    return [f"results/judgments/{judge}/{model}/{b}/{s}.jsonl" for b in BENCHMARKS for s in shards(model)]
+
+
+def judged_items(model):
+    """The items file of each generation shard of the model, in the order of generation_files(model)."""
+    return [f"data/items/{b}.jsonl" for b in BENCHMARKS for _ in shards(model)]
 
 
 def all_judgments():
-    return [f for j in JUDGES for m in MODELS for b in BENCHMARKS for f in judgment_files(j, m, b)]
-
-
-def all_generations():
-    """Every generation shard and its .meta.json: the report's example browser and provenance read them."""
-    files = [f for m in MODELS for b in BENCHMARKS for f in generation_files(m, b)]
-    return files + [f.removesuffix(".jsonl") + ".meta.json" for f in files]
+    """One folder per (judge, model): the output of its one judge job."""
+    return [f"results/judgments/{j}/{m}" for j in JUDGES for m in MODELS]
 
 
 def all_items():
-    return expand("data/items/{benchmark}.jsonl", benchmark=BENCHMARKS)
+    return [f"data/items/{b}.jsonl" for b in BENCHMARKS]
 
 
 def aggregate_spec():
@@ -199,14 +229,14 @@ def aggregate_spec():
         "benchmarks": {b: source_spec(b) for b in BENCHMARKS},
         "judges": JUDGES,
         "tuned": TUNED,
-        "shards": {m: {b: shards(m, b) for b in BENCHMARKS} for m in MODELS},
+        "shards": {m: {b: shards(m) for b in BENCHMARKS} for m in MODELS},
         "seed": config.get("seed", 0),
         "report": config.get("report", {}),
     }
 
 
-def aggregate_spec_json():
-    return tsconfig.spec_json(aggregate_spec())
+def aggregate_spec_file():
+    return spec_file("aggregate", aggregate_spec())
 
 
 def audit_targets():
@@ -245,6 +275,23 @@ def judge_env(name):
     if spec["kind"] == "llm" or (spec["kind"] == "rule" and not (spec.get("head") or spec.get("embed"))):
         return "cpu"
     return "inference"
+
+
+def judge_place(name):
+    """Where a judge's jobs run: `gpu` (a classifier, or any judge asking for GPUs) and `api` (an API
+    judge, hours of rate-limited calls) go to the cluster; the offline CPU judges (rule, comply) take
+    seconds per model and run on the submitting node."""
+    spec = config["judges"][name]
+    if spec["kind"] == "classifier" or spec.get("resources", {}).get("gpus", 0) > 0:
+        return "gpu"
+    return "api" if spec["kind"] == "llm" else "local"
+
+
+def judges_at(place):
+    """A wildcard constraint matching exactly the judges of `place` (a rule per place, since localrules
+    and the profile's set-resources are per rule); `(?!)` matches nothing."""
+    names = [re.escape(j) for j in config["judges"] if judge_place(j) == place]
+    return "|".join(names) or "(?!)"
 
 
 def dataset_env(name):

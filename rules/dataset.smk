@@ -1,4 +1,9 @@
 # Build a tuning set (TiS import or rebuild, or a baseline) and guard it against evaluation overlap.
+# The guard is seconds of CPU: it runs on the submitting node.
+
+
+localrules:
+    contamination_guard,
 
 
 rule build_dataset:
@@ -21,8 +26,8 @@ rule build_dataset:
         runtime=lambda wc, attempt: job_resources("build_dataset", wc)["runtime"] * attempt,
         judge_api=lambda wc: job_resources("build_dataset", wc)["judge_api"],
     params:
-        spec=lambda wc: tsconfig.spec_json(dataset_spec(wc.dataset)),
-        teacher=lambda wc: teacher_spec_json(wc.dataset),
+        spec=lambda wc: spec_file("datasets", dataset_spec(wc.dataset)),
+        teacher=lambda wc: teacher_spec_file(wc.dataset),
         raw_root=lambda wc, input: parent_dir(input.raw),
         seed=config.get("seed", 0),
     shell:

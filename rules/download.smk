@@ -1,4 +1,11 @@
 # Download (or read from the offline mirror), verify by sha256, and normalize to the item schema.
+# Both run on the submitting node: login nodes have network, compute nodes often do not, and
+# normalizing is seconds of CPU per benchmark.
+
+
+localrules:
+    download,
+    normalize,
 
 
 rule download:
@@ -16,7 +23,7 @@ rule download:
         mem_mb=lambda wc, attempt: job_resources("download", wc)["mem_mb"] * attempt,
         runtime=lambda wc, attempt: job_resources("download", wc)["runtime"] * attempt,
     params:
-        spec=lambda wc: tsconfig.spec_json(source_spec(wc.benchmark)),
+        spec=lambda wc: spec_file("sources", source_spec(wc.benchmark)),
         mirror=mirror_args(),
     shell:
         "thinksafe download --spec {params.spec:q} {params.mirror:q} --out {output:q} > {log:q} 2>&1"
@@ -39,7 +46,7 @@ rule normalize:
         mem_mb=lambda wc, attempt: job_resources("normalize", wc)["mem_mb"] * attempt,
         runtime=lambda wc, attempt: job_resources("normalize", wc)["runtime"] * attempt,
     params:
-        spec=lambda wc: tsconfig.spec_json(source_spec(wc.benchmark)),
+        spec=lambda wc: spec_file("sources", source_spec(wc.benchmark)),
         allow_skips=["--allow-skips"] if config.get("allow_skips") else [],
         seed=config.get("seed", 0),
     shell:

@@ -5,7 +5,10 @@
 rule finetune:
     input:
         sft="data/sft/{dataset}",
-        guard="results/guard/{dataset}.json",
+        # The guard must have passed, not be older than the adapter: a benchmark added to the run
+        # reruns the guard (a real check of the new items), and a guard that fails stops the run, but a
+        # guard that passes again does not retrain the model.
+        guard=ancient("results/guard/{dataset}.json"),
         model=lambda wc: model_inputs(wc.model),
         preflight=lambda wc: preflight_input(wc.model, job_resources("finetune", wc)["gpu"]),
     output:
@@ -24,8 +27,8 @@ rule finetune:
         mem_mb=lambda wc, attempt: job_resources("finetune", wc)["mem_mb"] * attempt,
         runtime=lambda wc, attempt: job_resources("finetune", wc)["runtime"] * attempt,
     params:
-        model_spec=lambda wc: model_spec_json(wc.model),
-        train_spec=finetune_spec_json(),
+        model_spec=lambda wc: model_spec_file(wc.model),
+        train_spec=finetune_spec_file(),
         work="work/finetune/{model}+{dataset}",
         seed=config.get("seed", 0),
     shell:

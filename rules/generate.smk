@@ -1,18 +1,22 @@
-# One job per (model, benchmark, shard). GPU jobs are tagged with `gpu`; partitions live in profiles.
+# One job per (model, shard), across all of the run's benchmarks: the job loads its model once and
+# writes its shard of every benchmark (docs/cluster.md, "Job granularity"). GPU jobs are tagged with
+# `gpu`; partitions live in profiles. The outputs are update(): when the job reruns because a benchmark
+# was added or one items file changed, Snakemake keeps the other benchmarks' shards and the CLI skips
+# each one whose recorded fingerprint (spec, items, shard, seed) still matches.
 
 
 rule generate:
     input:
-        item_file="data/items/{benchmark}.jsonl",
+        item_files=all_items(),
         model=lambda wc: model_inputs(wc.model),
         preflight=lambda wc: preflight_input(wc.model, job_resources("generate", wc)["gpu"]),
     output:
-        jsonl="results/generations/{model}/{benchmark}/{shard}.jsonl",
-        meta="results/generations/{model}/{benchmark}/{shard}.meta.json",
+        jsonl=[update(f) for f in generation_outputs(".jsonl")],
+        meta=[update(f) for f in generation_outputs(".meta.json")],
     log:
-        "logs/generate/{model}/{benchmark}/{shard}.log",
+        "logs/generate/{model}/{shard}.log",
     benchmark:
-        "logs/benchmarks/generate/{model}/{benchmark}/{shard}.tsv"
+        "logs/benchmarks/generate/{model}/{shard}.tsv"
     conda:
         lambda wc: env_file(model_env(wc.model))
     threads: lambda wc: job_resources("generate", wc)["cpus"]
@@ -21,10 +25,10 @@ rule generate:
         mem_mb=lambda wc, attempt: job_resources("generate", wc)["mem_mb"] * attempt,
         runtime=lambda wc, attempt: job_resources("generate", wc)["runtime"] * attempt,
     params:
-        spec=lambda wc: model_spec_json(wc.model),
-        n_shards=lambda wc: n_shards(wc.model, wc.benchmark),
+        spec=lambda wc: model_spec_file(wc.model),
+        n_shards=lambda wc: n_shards(wc.model),
         seed=config.get("seed", 0),
     shell:
-        "thinksafe generate --spec {params.spec:q} --items {input.item_file:q} --shard {wildcards.shard:q}"
-        " --n-shards {params.n_shards:q} --seed {params.seed:q} --threads {threads}"
-        " --out {output.jsonl:q} > {log:q} 2>&1"
+        "thinksafe generate --spec {params.spec:q} --items {input.item_files:q} --out {output.jsonl:q}"
+        " --shard {wildcards.shard:q} --n-shards {params.n_shards:q} --seed {params.seed:q}"
+        " --threads {threads} > {log:q} 2>&1"

@@ -43,7 +43,7 @@ rule preflight:
         mem_mb=lambda wc, attempt: job_resources("preflight", wc)["mem_mb"] * attempt,
         runtime=lambda wc, attempt: job_resources("preflight", wc)["runtime"] * attempt,
     params:
-        spec=lambda wc: model_spec_json(wc.model),
+        spec=lambda wc: model_spec_file(wc.model),
         limits=preflight_limits(),
     shell:
         "thinksafe check --spec {params.spec:q} --limits {params.limits:q} --out {output:q} > {log:q} 2>&1"

@@ -127,6 +127,14 @@ def plan(project: Path, *args: str, configs=TINY) -> Plan:
     return Plan(counts, jobs)
 
 
+def local_rules(root: Path = ROOT) -> set[str]:
+    """The rules the workflow at `root` declares in `localrules:` blocks: they run on the submitting node.
+    A dry run prints every job as `rule X:`; only a real run says `localrule X:`."""
+    text = "\n".join(p.read_text() for p in [root / "Snakefile", *sorted((root / "rules").glob("*.smk"))])
+    blocks = re.findall(r"^localrules:\s*\n((?:[ \t]+\w+,?[ \t]*\n)+)", text, re.M)
+    return {name for block in blocks for name in re.findall(r"\w+", block)}
+
+
 def small_run(tmp_path_factory, shared: Path | None = None) -> Path:
     """A project copy in which the whole tiny DAG has run once per test session (the DVC and rerun
     tests share it; none of them changes its files)."""

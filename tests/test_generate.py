@@ -106,6 +106,48 @@ def test_generate_writes_records_in_item_order_and_the_meta_sidecar(tiny_model_d
     assert summary and "errors=1" in summary[0] and "items=7" in summary[0]
 
 
+def test_one_job_writes_its_shard_of_several_benchmarks_and_keeps_those_already_current(
+    tiny_model_dir, tmp_path, caplog
+):
+    # The rule's shape: one model load, one --out per --items (two benchmarks, shard 1 of 2).
+    first, second = make_items(tmp_path / "a", 5), make_items(tmp_path / "b", 4)
+    out_a, out_b = tmp_path / "gen" / "a" / "01.jsonl", tmp_path / "gen" / "b" / "01.jsonl"
+    spec_file = tmp_path / "spec.json"
+    spec_file.write_text(json.dumps(spec_for(tiny_model_dir)))
+    argv = ["generate", "--spec", f"@{spec_file}", "--shard", "01", "--n-shards", "2", "--seed", "0"]
+    assert cli.main([*argv, "--items", str(first), "--out", str(out_a)]) == 0
+    assert [r["id"] for r in read(out_a)] == ["item-002", "item-003", "item-004"]  # items[5//2 : 5]
+    kept = out_a.read_bytes(), out_a.stat().st_mtime_ns
+
+    # A benchmark added to the run: the job reruns with both; the first shard is current and kept.
+    with caplog.at_level("INFO", logger="thinksafe"):
+        assert cli.main([*argv, "--items", str(first), str(second), "--out", str(out_a), str(out_b)]) == 0
+    assert (out_a.read_bytes(), out_a.stat().st_mtime_ns) == kept
+    assert any(f"{out_a}: kept" in m for m in caplog.messages)
+    assert [r["id"] for r in read(out_b)] == ["item-002", "item-003"]
+    summaries = [m for m in caplog.messages if m.startswith("SUMMARY generate")]
+    assert len(summaries) == 1 and "generated_now=2" in summaries[0]
+    assert (
+        json.loads(meta_path(out_b).read_text())["fingerprint"]
+        != json.loads(meta_path(out_a).read_text())["fingerprint"]
+    )  # each output is owned by its own items file's fingerprint
+
+    # Another decoding is another fingerprint: nothing is kept.
+    spec_file.write_text(json.dumps(spec_for(tiny_model_dir, max_new_tokens=13)))
+    caplog.clear()
+    with caplog.at_level("INFO", logger="thinksafe"):
+        assert cli.main([*argv, "--items", str(first), str(second), "--out", str(out_a), str(out_b)]) == 0
+    assert not any("kept" in m for m in caplog.messages)
+    assert json.loads(meta_path(out_a).read_text())["decoding"]["max_new_tokens"] == 13
+
+
+def test_items_and_outputs_must_pair(tiny_model_dir, tmp_path, capsys):
+    items = make_items(tmp_path, 2)
+    argv = generate_argv(spec_for(tiny_model_dir), items, tmp_path / "a.jsonl") + [str(tmp_path / "b.jsonl")]
+    assert cli.main(argv) == 2
+    assert "--items gives 1 file(s), --out 2: one --out per --items" in capsys.readouterr().err
+
+
 def test_shards_are_a_stable_partition_of_the_items():
     items = [{"id": str(i)} for i in range(23)]
     for n in (1, 2, 4, 7):

@@ -47,3 +47,23 @@ def test_a_changed_decoding_reruns_only_that_models_jobs(project):
     assert set(after.counts) == {"generate", "judge"} | AGGREGATE_SIDE, after.counts
     assert after.counts["generate"] == 1 and after.models("generate") == {"tiny-reasoner"}
     assert after.counts["judge"] == 1 and after.models("judge") == {"tiny-reasoner"}
+
+
+def test_an_added_benchmark_reruns_each_models_generate_and_judge_job_once(project):
+    # One generate job per (model, shard) holds a shard of every benchmark, so each model's one job
+    # reruns; its shard of `demo` is kept by fingerprint (tests/test_generate.py), only demo-twin's is new.
+    (project / "twin.yaml").write_text(
+        "run: {benchmarks: [demo, demo-twin]}\nbenchmarks: {demo-twin: {adapter: demo}}\n"
+    )
+    after = plan(project, configs=TINY + ("twin.yaml",))
+
+    # The contamination guard checks the tuning set against the new items too; passing, it retrains nothing.
+    new = {"download", "normalize", "contamination_guard", "generate", "judge"}
+    assert set(after.counts) == new | AGGREGATE_SIDE, after.counts
+    assert after.counts["download"] == after.counts["normalize"] == 1  # the new benchmark only
+    assert after.counts["generate"] == 3 and after.models("generate") == {
+        "tiny-base",
+        "tiny-reasoner",
+        "tiny-base+tis-tiny",
+    }
+    assert after.counts["judge"] == 3

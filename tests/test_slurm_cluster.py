@@ -1,9 +1,11 @@
 """A real single-node SLURM cluster: munged, slurmctld and slurmd on this host with two fake GPUs.
 
 The project's small DAG runs through the slurm executor with the shipped profile, adapted to this node
-as a site would adapt it (docs/cluster.md). The GPU-tagged rule is submitted with its GPU
-request; a generation job cancelled with scancel mid-run is resubmitted and resumes from its partial
-file. Needs root (it installs and starts the daemons) or an already running SLURM.
+as a site would adapt it (docs/cluster.md). The GPU-tagged rule is submitted with its GPU request, as
+one grouped job per (model, shard) that writes its shard of both benchmarks after one model load; the
+local rules (download, normalize, the offline judge) run on this node without sbatch; a generation job
+cancelled with scancel mid-run is resubmitted and resumes from its partial file. Needs root (it
+installs and starts the daemons) or an already running SLURM.
 """
 
 from __future__ import annotations
@@ -18,7 +20,7 @@ from pathlib import Path
 
 import pytest
 import yaml
-from dag import BIN, CONFIGS, ROOT, TINY, env, project_copy, run, snakemake
+from dag import BIN, CONFIGS, ROOT, TINY, env, local_rules, project_copy, run, snakemake
 
 pytestmark = pytest.mark.slow
 SLURM = TINY + (str(CONFIGS / "slurm.yaml"),)
@@ -90,13 +92,27 @@ def submitted(output: str) -> dict[str, list[str]]:
 
 
 def test_small_dag_runs_through_sbatch_with_the_gpu_request(cluster, site_profile, project):
-    target = "results/judgments/rule/tiny-reasoner/demo/00.jsonl"
+    target = "results/judgments/rule/tiny-reasoner"  # one local judge job: every shard of the model
     done = snakemake(project, "--profile", str(site_profile), "--verbose", target, configs=SLURM, timeout=900)
     output = done.stdout + done.stderr
-    assert (project / target).stat().st_size > 0
+    for bench in ("demo", "demo-twin"):
+        assert (project / target / bench / "00.jsonl").stat().st_size > 0
 
     jobs = submitted(output)
-    assert set(jobs) >= {"build_demo_model", "download", "normalize", "generate", "judge"}, jobs
+    # Only the model build and the generation went through sbatch; the cheap CPU rules ran here.
+    assert set(jobs) == {"build_demo_model", "generate"}, jobs
+    assert {"download", "normalize", "preflight", "judge"} <= local_rules(project)
+    for rule in ("download", "normalize", "judge"):
+        assert re.search(rf"^localrule {rule}:$", output, re.M), rule
+    # The grouped generation: one sbatch job loaded the model once and wrote the shard of both benchmarks.
+    assert len(jobs["generate"]) == 1, jobs
+    log = (project / "logs/generate/tiny-reasoner/00.log").read_text()
+    assert [m for m in re.findall(r"SUMMARY generate tiny-reasoner (\S+) shard 00", log)] == [
+        "demo",
+        "demo-twin",
+    ]
+    for bench in ("demo", "demo-twin"):
+        assert (project / f"results/generations/tiny-reasoner/{bench}/00.meta.json").exists()
     # The sbatch line of the GPU-tagged rule carries the GPU request from the profile's gpu_model.
     sbatch = [
         line for line in output.splitlines() if "sbatch call:" in line and "--comment rule_generate" in line
@@ -107,7 +123,7 @@ def test_small_dag_runs_through_sbatch_with_the_gpu_request(cluster, site_profil
     assert info["TresPerJob"] == f"gres:gpu:{GPU_TYPE}:1", info
     assert info["Partition"] == "gpu" and info["JobState"] == "COMPLETED"
     # CPU rules carry no GPU request and go to the CPU partition.
-    cpu = scontrol(jobs["judge"][0])
+    cpu = scontrol(jobs["build_demo_model"][0])
     assert cpu["Partition"] == "cpu" and "gpu" not in cpu.get("TresPerJob", "")
 
 
@@ -155,8 +171,9 @@ def test_cancelled_generation_is_resubmitted_and_resumes_from_its_partial(cluste
 
     # The resubmitted attempt started from the records the cancelled one had written and generated
     # only the rest (its log's SUMMARY line) ...
-    log = (project / "logs/generate/tiny-reasoner/demo/00.log").read_text()
-    counts = dict(re.findall(r"(\w+)=(\d+)", log.split("SUMMARY")[1]))
+    log = (project / "logs/generate/tiny-reasoner/00.log").read_text()
+    line = re.search(r"SUMMARY generate tiny-reasoner demo shard 00 (.*)", log)[1]
+    counts = dict(re.findall(r"(\w+)=(\d+)", line))
     resumed, now = int(counts["resumed"]), int(counts["generated_now"])
     n_items = len((project / "data/items/demo.jsonl").read_text().splitlines())
     assert resumed >= len(before) and resumed + now == n_items, log[-2000:]

@@ -12,7 +12,7 @@ from pathlib import Path
 
 import pytest
 import yaml
-from dag import BIN, ROOT, project_copy, run
+from dag import BIN, ROOT, local_rules, project_copy, run
 
 from thinksafe import config as tsconfig
 
@@ -41,25 +41,46 @@ def job_resources(out: str, rule: str) -> list[dict[str, str]]:
 
 def test_slurm_profile_plans_the_full_reproduction_with_gpu_requests(project):
     out = dry_run(project, "--profile", str(PROFILES / "slurm"))
-    total = int(re.search(r"^total\s+(\d+)$", out, re.M).group(1))
-    assert total >= 1000, total
 
     config = tsconfig.load(ROOT / "config.yaml")
     models = tsconfig.evaluated_models(config)  # 13 MLRMs, their 5 bases, 8 tuned models
+    # One generation job per (model, shard), each across all benchmarks of the run.
     generate = job_resources(out, "generate")
-    assert len(generate) == len(models) * len(config["run"]["benchmarks"]) * config["run"]["shards"]
+    assert len(generate) == len(models) * config["run"]["shards"]
     for res in generate:
         assert res["slurm_partition"] == "gpu"
         assert res["gpu_model"] == "a100"
         assert int(res["gpu"]) >= 1
     # The 72B models ask the registry for 4 GPUs; the profile does not flatten that.
     assert {int(r["gpu"]) for r in generate} == {1, 4}
-    judges = job_resources(out, "judge")
-    assert judges and all(r["slurm_partition"] == "cpu" and r["gpu"] == "0" for r in judges)
-    # gpt-4o is an API judge: each of its jobs holds one judge_api unit, the rule judge's none.
-    assert {r["judge_api"] for r in judges} == {"0", "1"}
+    # gpt-4o is an API judge: one CPU cluster job per model, each holding one judge_api unit ...
+    judges = job_resources(out, "judge_api")
+    assert len(judges) == len(models)
+    assert all(r["slurm_partition"] == "cpu" and r["gpu"] == "0" and r["judge_api"] == "1" for r in judges)
+    # ... and the offline comply judge runs on this node, one job per model, as do the cheap CPU stages.
+    local = local_rules(project)
+    assert len(job_resources(out, "judge")) == len(models) and "judge" in local
+    planned = set(re.findall(r"^rule (\w+):$", out, re.M)) - {"all"}
+    assert planned & local == {
+        "download", "normalize", "preflight", "judge", "judge_audit", "contamination_guard", "aggregate",
+        "figures", "report",
+    }  # fmt: skip
     finetune = job_resources(out, "finetune")
     assert len(finetune) == 8 and all(r["gpu_model"] == "a100" for r in finetune)
+    # What goes through sbatch: generation, the API judge, tuning sets and fine-tunes; nothing else.
+    assert planned - local == {"generate", "judge_api", "build_dataset", "finetune"}
+
+
+def test_a_classifier_judge_goes_to_the_gpu_partition(project):
+    (project / "classifier.yaml").write_text("run: {judges: [llama-guard-3]}\n")
+    configs = ("--configfile", "config.yaml", "classifier.yaml")
+    out = dry_run(project, "--profile", str(PROFILES / "slurm"), *configs, "--until", "judge_gpu")
+    jobs = job_resources(out, "judge_gpu")
+    assert len(jobs) == len(tsconfig.evaluated_models(tsconfig.load(ROOT / "config.yaml")))
+    for res in jobs:
+        assert res["slurm_partition"] == "gpu" and res["gpu_model"] == "a100" and res["gpu"] == "1"
+        assert int(res["mem_mb"]) == 32000  # the registry's llama-guard-3 resources
+    assert "judge_gpu" not in local_rules(project) and "rule judge:" not in out
 
 
 def test_a_rebuilt_tuning_set_asks_for_what_its_captioner_teacher_and_judge_need(project):
@@ -85,7 +106,7 @@ def test_cluster_settings_live_in_the_profile_never_in_rules():
     assert profile["slurm-status-command"] == "squeue"
     # Resubmission through sbatch only happens for profile-level retries.
     assert profile["retries"] >= 1
-    for rule in ("generate", "finetune", "build_dataset"):
+    for rule in ("generate", "judge_gpu", "judge_audit_gpu", "finetune", "build_dataset"):
         assert set(profile["set-resources"][rule]) >= {"slurm_partition", "gpu_model", "cpus_per_task"}
     assert {"slurm_partition", "slurm_account"} <= set(profile["default-resources"])
 
@@ -96,5 +117,6 @@ def test_cluster_settings_live_in_the_profile_never_in_rules():
 
 def test_local_profile_plans_the_demo(project):
     out = dry_run(project, "--profile", str(PROFILES / "local"), "--configfile", "config/demo.yaml")
+    # demo-base, demo-reasoner and the tuned demo-base+tis-demo: one generation job each (one shard).
     assert re.search(r"^generate\s+3$", out, re.M), out[-2000:]
     assert Path(PROFILES / "local" / "config.yaml").is_file()

@@ -44,6 +44,24 @@ def test_a_switch_nested_in_a_dataset_or_report_spec_is_checked_where_it_sits():
     assert json_object('{"trust_remote_code_note": "false", "names": ["trust_remote_code"]}')  # not switches
 
 
+def test_a_spec_file_reads_like_the_json_it_holds_and_its_switches_are_checked(tmp_path):
+    # The rules pass @results/specs/<kind>/<sha256>.json: an aggregate spec of a 200-model run is far
+    # beyond the 128 KB Linux allows one argument.
+    from thinksafe.commands.specs import write_spec
+
+    spec = {"name": "m", "trust_remote_code": False}
+    text = json.dumps(spec, sort_keys=True)
+    path = write_spec(tmp_path, "models", text)
+    assert path.parent == tmp_path / "models" and path.read_text() == text
+    assert write_spec(tmp_path, "models", text) == path  # named by content: the same spec, the same file
+    assert json_object(f"@{path}") == spec
+    bad = write_spec(tmp_path, "models", json.dumps({"trust_remote_code": "false"}))
+    with pytest.raises(ThinksafeError, match=rf"^--spec {bad}: key trust_remote_code: must be true or false"):
+        json_object(f"@{bad}")
+    with pytest.raises(ThinksafeError, match=r"^--spec: cannot read spec file .*gone.json: No such file"):
+        json_object(f"@{tmp_path / 'gone.json'}")
+
+
 @pytest.mark.parametrize("value", ["false", "0", 0, 1, None, "yes"], ids=json.dumps)
 def test_every_command_refuses_a_string_false_before_running_anything(
     remote_code_model, tmp_path, capsys, value

@@ -11,9 +11,10 @@ localrules:
 
 rule aggregate:
     input:
+        # The judgments also stand for the generations' .meta.json that the defense cost table reads:
+        # a changed generation reruns its judge job, and so this one.
         judgments=all_judgments(),
         item_file=all_items(),
-        generations=all_generations(),  # the defense cost table reads their .meta.json
     output:
         metrics=report("results/tables/metrics.csv", category="Tables", caption="../report/metrics.rst"),
         table1=report("results/tables/table1.md", category="Tables", caption="../report/table1.rst"),

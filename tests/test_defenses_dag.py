@@ -32,9 +32,12 @@ def test_the_demo_plans_the_defended_models_jobs_as_ordinary_jobs(tmp_path, shar
     assert "demo-reasoner@safepath" in dry.models("generate") and "demo-reasoner" in dry.models("generate")
     assert "demo-reasoner@safepath" in dry.models("judge")
     blocks = re.split(r"\n(?=(?:local)?rule \w+:)", out)
-    aggregate = next(b for b in blocks if b.startswith("rule aggregate:"))
-    assert "results/judgments/comply/demo-reasoner@safepath/demo/00.jsonl" in aggregate
-    assert "results/generations/demo-reasoner@safepath/demo/00.meta.json" in aggregate  # the cost table
+    aggregate = next(b for b in blocks if re.match(r"(local)?rule aggregate:", b))
+    # One judge job per (judge, model): its folder stands for the generations (and the .meta.json the cost
+    # table reads) that it judged.
+    assert re.search(r"input: .*results/judgments/comply/demo-reasoner@safepath[,\n]", aggregate)
+    generate = next(b for b in blocks if "demo-reasoner@safepath/demo/00.meta.json" in b)
+    assert re.match(r"(local)?rule generate:", generate)
 
 
 @pytest.fixture(scope="module")

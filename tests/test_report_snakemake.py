@@ -13,7 +13,7 @@ from thinksafe.metrics.synthetic import item, verdict, write_items, write_verdic
 
 pytestmark = pytest.mark.slow
 DEMO = ("config/demo.yaml",)
-MODELS = ("demo-base", "demo-reasoner", "demo-base+tis-demo")  # what config/demo.yaml evaluates
+MODELS = ("demo-base", "demo-reasoner", "demo-base+tis-demo", "demo-reasoner@safepath")  # config/demo.yaml
 JUDGE = "comply"  # config/demo.yaml's judge
 
 

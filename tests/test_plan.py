@@ -133,3 +133,35 @@ def test_model_sizes_come_from_the_entry():
     # Every table row names its source and says whether it was measured, published or assumed.
     for row in throughput.table()["generate"]:
         assert row["source"] and row["kind"] in ("measured", "published", "assumption")
+
+
+def test_an_api_judge_job_is_planned_under_its_own_rule(small_config, tmp_path):
+    """rules/judge.smk uses one rule three times (judge, judge_api, judge_gpu): each is a judge job."""
+    job = Job("judge_api", {"judge": "gpt-4o", "model": "demo-base"})
+    plan = estimate(small_config, DagPlan([job], set(), True, 0.0), tmp_path)
+    assert plan.stages["judge"].jobs == 1 and plan.stages["judge"].api_calls == 56 * 2
+
+
+def test_every_rule_of_the_workflow_has_a_stage():
+    import re
+
+    from thinksafe.plan.stages import RULE_STAGE
+
+    rules = {
+        m.group(1)
+        for smk in (ROOT / "rules").glob("*.smk")
+        for m in re.finditer(r"^(?:rule|use rule \w+ as) (\w+)", smk.read_text(), re.M)
+    }
+    assert "judge_api" in rules and rules - {"all"} <= set(RULE_STAGE)
+
+
+def test_a_generate_job_over_its_time_limit_is_told_how_many_shards_fit(small_config, tmp_path):
+    # demo-base on vllm: a quarter of 56 items × 64 tokens plus one model load is seconds of work; under a
+    # 0.1-second limit the note gives the shard count at which each job fits.
+    small_config["run"]["shards"] = 4
+    job = Job("generate", {"model": "demo-base", "shard": "00"}, {"gpu": "1", "runtime": str(1 / 600)})
+    plan = estimate(small_config, DagPlan([job], set(), True, 0.0), tmp_path)
+    work = plan.models[0]
+    per_job_min = work.hours * 60
+    fit = 4 * -(-per_job_min // (1 / 600))
+    assert f"give it `shards: {fit:.0f}`" in " ".join(plan.notes)

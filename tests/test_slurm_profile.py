@@ -44,9 +44,11 @@ def test_slurm_profile_plans_the_full_reproduction_with_gpu_requests(project):
 
     config = tsconfig.load(ROOT / "config.yaml")
     models = tsconfig.evaluated_models(config)  # 13 MLRMs, their 5 bases, 8 tuned models
-    # One generation job per (model, shard), each across all benchmarks of the run.
+    # One generation job per (model, shard), each across all benchmarks of the run; a model's own `shards`
+    # (the hf Llama-Vision entries, sized to fit their runtime) overrides run.shards.
     generate = job_resources(out, "generate")
-    assert len(generate) == len(models) * config["run"]["shards"]
+    shards = [tsconfig.resolve_model(config, m).get("shards", config["run"]["shards"]) for m in models]
+    assert len(generate) == sum(shards) and max(shards) > config["run"]["shards"]
     for res in generate:
         assert res["slurm_partition"] == "gpu"
         assert res["gpu_model"] == "a100"
@@ -117,6 +119,7 @@ def test_cluster_settings_live_in_the_profile_never_in_rules():
 
 def test_local_profile_plans_the_demo(project):
     out = dry_run(project, "--profile", str(PROFILES / "local"), "--configfile", "config/demo.yaml")
-    # demo-base, demo-reasoner and the tuned demo-base+tis-demo: one generation job each (one shard).
-    assert re.search(r"^generate\s+3$", out, re.M), out[-2000:]
+    # demo-base, demo-reasoner, the tuned demo-base+tis-demo and the defended demo-reasoner@safepath: one
+    # generation job each (one shard).
+    assert re.search(r"^generate\s+4$", out, re.M), out[-2000:]
     assert Path(PROFILES / "local" / "config.yaml").is_file()

@@ -10,6 +10,7 @@ GPU-hours, tokens and disk are upper bounds on generation (ASSUMPTIONs below and
 from __future__ import annotations
 
 import importlib
+import math
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -18,7 +19,7 @@ from thinksafe.benchmarks.protocol import prompt, protocols
 from thinksafe.plan import throughput
 from thinksafe.plan.dag import DagPlan, Job
 from thinksafe.plan.items import Count, count_lines, item_count
-from thinksafe.plan.stages import RULE_STAGE, STAGES
+from thinksafe.plan.stages import JUDGE_RULES, RULE_STAGE, STAGES
 
 # ASSUMPTIONs (docs/plan.md): OpenAI's rule of thumb of about 4 characters per token; a judge reply of
 # 128 tokens (capped by the judge's max_tokens); an image sent to the judge costs 765 tokens (OpenAI's
@@ -59,6 +60,8 @@ class ModelWork:
     rate: str  # the throughput row it used
     hours: float | None  # decode at the budget plus one model load per job
     loads: int = 0
+    runtime_min: float = 0.0  # the time limit its generate jobs ask for (first attempt)
+    shards: int = 1  # its generate jobs in a whole run
 
 
 @dataclass
@@ -148,6 +151,23 @@ def judge_load(name: str, spec: dict, project: Path) -> JudgeLoad:
     return JudgeLoad(len(most), chars, float(any(c.image for c in most)))
 
 
+def over_runtime(models: list[ModelWork]) -> list[str]:
+    """Jobs sized by work: a model whose generate jobs would each need more than their time limit gets a
+    note with the shard count that fits (the budget is an upper bound, so this errs on the safe side)."""
+    notes = []
+    for w in models:
+        if not (w.hours and w.loads and w.runtime_min):
+            continue
+        per_job_h = w.hours / w.loads
+        if per_job_h * 60 > w.runtime_min:
+            fit = w.shards * math.ceil(per_job_h * 60 / w.runtime_min)
+            notes.append(
+                f"{w.model}: about {per_job_h:,.1f} h of work per generate job, over its "
+                f"{w.runtime_min:g}-minute runtime: give it `shards: {fit}` (or a longer resources.runtime)"
+            )
+    return notes
+
+
 # ---- the estimate -----------------------------------------------------------------------------------------
 
 
@@ -181,7 +201,7 @@ class Estimator:
                 self.plan.gpus_by_benchmark[job.benchmark] = job.resource("gpu")
             if job.rule == "generate":
                 self.generate(job, row)
-            elif job.rule == "judge":
+            elif job.rule in JUDGE_RULES:
                 self.judge(job, row)
             elif job.rule == "normalize":
                 row.disk_bytes += int(self.items(job.wildcards.get("benchmark", "")) * BYTES_PER_ITEM)
@@ -195,6 +215,7 @@ class Estimator:
         if other:
             self.plan.notes.append(f"rules with no stage here (counted as jobs only): {', '.join(other)}")
         self.plan.models = list(self._work.values())
+        self.plan.notes.extend(over_runtime(self.plan.models))
         unknown = [f"{b} ({c.source})" for b, c in self.plan.benchmarks.items() if c.n is None]
         if unknown:
             self.plan.notes.append("item counts not known, left out: " + "; ".join(unknown))
@@ -236,6 +257,8 @@ class Estimator:
             if model not in loaded and model in self._work:  # one load per job and model
                 loaded.add(model)
                 self._load(self._work[model], row)
+                self._work[model].runtime_min = job.resource("runtime")
+                self._work[model].shards = n_shards(self.config, model)
 
     def _load(self, work: ModelWork, row: Stage) -> None:
         if work.params_b is None or work.hours is None:

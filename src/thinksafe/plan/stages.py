@@ -8,8 +8,11 @@ RULE_STAGE = {
     "build_demo_model": "generate",
     "preflight": "generate",
     "generate": "generate",
-    "judge": "judge",
+    "judge": "judge",  # offline CPU judges, on the submitting node
+    "judge_api": "judge",  # the same rule for API judges
+    "judge_gpu": "judge",  # and for classifier judges
     "judge_audit": "judge",
+    "judge_audit_gpu": "judge",
     "build_dataset": "dataset",
     "contamination_guard": "dataset",
     "finetune": "finetune",
@@ -18,6 +21,9 @@ RULE_STAGE = {
     "report": "aggregate/report",
     "all": "aggregate/report",
 }
+
+
+JUDGE_RULES = ("judge", "judge_api", "judge_gpu")  # one rule used three times (rules/judge.smk)
 
 
 def stage_of(rule: str) -> str:

@@ -21,13 +21,15 @@ def test_demo_runs_end_to_end_and_tuning_makes_the_model_safer(tmp_path, shared_
     planned = plan(project, configs=DEMO).counts
     for rule in ("download", "generate", "judge", "aggregate", "build_dataset", "finetune"):
         assert planned.get(rule, 0) >= 1, planned
-    assert planned["generate"] == 3  # demo-base, demo-reasoner and the tuned demo-base+tis-demo
+    # demo-base, demo-reasoner, the tuned demo-base+tis-demo and the defended demo-reasoner@safepath
+    assert planned["generate"] == 4
 
     snakemake(project, "--cores", "2", configs=DEMO, timeout=1500)
 
     tables = project / "results" / "tables"
-    for name in ("metrics.csv", "table1.md", "table2.md", "summary.md"):
+    for name in ("metrics.csv", "table1.md", "table2.md", "defenses.md", "summary.md"):
         assert (tables / name).stat().st_size > 0
+    assert "| demo-reasoner@safepath |" in (tables / "defenses.md").read_text()
     assert (project / "results" / "report.html").stat().st_size > 10_000
     assert (project / "checkpoints" / "demo-base+tis-demo" / "adapter_model.safetensors").exists()
 

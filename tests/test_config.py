@@ -258,6 +258,16 @@ def test_an_option_the_adapter_does_not_read_is_refused(tmp_path, text, where, h
     assert where in str(e.value) and hint in str(e.value)
 
 
+def test_an_unknown_adapter_is_refused_naming_the_registered_ones(tmp_path):
+    """The schema's adapter enum is benchmarks.ADAPTERS itself: a new adapter module is registered once."""
+    from thinksafe.benchmarks import ADAPTERS
+
+    with pytest.raises(ThinksafeError) as e:
+        load_overlay(tmp_path, "benchmarks:\n  x: {adapter: mm_safety_bench}\n")
+    assert "config key benchmarks.x.adapter" in str(e.value)
+    assert all(repr(name) in str(e.value) for name in ADAPTERS)
+
+
 def test_jailbreakv_full_without_a_mirror_stops_at_the_config_before_any_job(tmp_path):
     """HF hosts the mini split's images only: `full` over the network could never download."""
     text = "benchmarks:\n  jbv: {adapter: jailbreakv_28k, subset: full}\nrun:\n  benchmarks: [jbv]\n"

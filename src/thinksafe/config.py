@@ -184,7 +184,10 @@ def _check_finite(value: Any, key: tuple) -> None:
 def _check_schema(config: dict) -> None:
     import jsonschema
 
+    from thinksafe.benchmarks import ADAPTERS
+
     schema = yaml.safe_load(SCHEMA.read_text(encoding="utf-8"))
+    schema["$defs"]["adapter"] = {"enum": list(ADAPTERS)}  # the adapters are registered in one place
     validator = jsonschema.Draft202012Validator(schema)
     # The shallowest error first: it names the key a user wrote, not a detail inside it.
     errors = sorted(validator.iter_errors(config), key=lambda e: (len(e.absolute_path), str(e.absolute_path)))

@@ -113,11 +113,7 @@ def mirror_args():
 
 
 def source_spec(name):
-    """A benchmark or a tuning source: both are downloaded and normalized the same way."""
-    for section in ("benchmarks", "sources"):
-        if name in config.get(section, {}):
-            return dict(config[section][name], name=name)
-    raise ThinksafeError(f"config key benchmarks: unknown benchmark or source '{name}'")
+    return tsconfig.source_spec(config, name)
 
 
 @functools.lru_cache(maxsize=None)

@@ -24,7 +24,7 @@ from thinksafe.errors import ThinksafeError
 ROOT = Path(__file__).resolve().parents[2]
 SCHEMA = ROOT / "config" / "schema.yaml"
 TUNED_SEP = "+"
-DEFENSE_SEP = "@"  # `<model>@<defense>`: thinksafe.defenses.SEP
+DEFENSE_SEP = "@"  # `<model>@<defense>`: split_defense
 Lines = dict[tuple, int]  # key path in one file -> its 1-based line
 
 
@@ -218,7 +218,7 @@ def _check_references(config: dict) -> None:
         return f"unknown {kind} '{name}'{_did_you_mean(name, names)}"
 
     def check_model(key: tuple, name: str) -> None:
-        name, defense = name.rsplit(DEFENSE_SEP, 1) if DEFENSE_SEP in name else (name, None)
+        name, defense = split_defense(name)
         if defense is not None and defense not in config.get("defenses", {}):
             known = config.get("defenses", {})
             raise ConfigError(key, f"{unknown('defense', defense, known)} in '{name}{DEFENSE_SEP}{defense}'")
@@ -301,6 +301,22 @@ def _check_adapter_options(config: dict) -> None:
             raise ConfigError(("benchmarks", name, bad[0]), bad[1])
 
 
+def source_spec(config: dict, name: str) -> dict:
+    """A benchmark or a tuning source entry with its name: both are downloaded and normalized alike."""
+    for section in ("benchmarks", "sources"):
+        if name in config.get(section, {}):
+            return dict(config[section][name], name=name)
+    raise ThinksafeError(f"config key benchmarks: unknown benchmark or source '{name}'")
+
+
+def split_defense(name: str) -> tuple[str, str | None]:
+    """(`model` or `model+dataset`, the defense or None) of an evaluated model's name."""
+    if DEFENSE_SEP not in name:
+        return name, None
+    parent, defense = name.rsplit(DEFENSE_SEP, 1)
+    return parent, defense
+
+
 def registry_name(name: str) -> str:
     """The registry entry an evaluated model runs: `m` of `m`, `m+data`, `m@defense`, `m+data@defense`."""
     return name.split(DEFENSE_SEP, 1)[0].split(TUNED_SEP, 1)[0]
@@ -322,7 +338,7 @@ def evaluated_models(config: dict) -> list[str]:
     the defended ones (each after the model it defends, which is evaluated too: its reference)."""
     names: list[str] = []
     for name in [*config["run"]["models"], *tuned_models(config), *defended_models(config)]:
-        parent = name.rsplit(DEFENSE_SEP, 1)[0] if DEFENSE_SEP in name else None
+        parent = split_defense(name)[0] if DEFENSE_SEP in name else None
         for n in (parent, name):
             if n and n not in names:
                 names.append(n)
@@ -335,10 +351,10 @@ def evaluated_models(config: dict) -> list[str]:
 def resolve_model(config: dict, name: str) -> dict:
     """The entry for `name` over model_defaults; a tuned `<model>+<dataset>` is its parent + adapter; a
     defended `<parent>@<defense>` is its parent's spec with the resolved defense on it (defenses/)."""
-    if DEFENSE_SEP in name:
+    parent, defense = split_defense(name)
+    if defense is not None:
         from thinksafe import defenses
 
-        parent, defense = name.rsplit(DEFENSE_SEP, 1)
         return defenses.defended_spec(resolve_model(config, parent), name, defenses.resolve(config, defense))
     if TUNED_SEP not in name:
         if name not in config["models"]:

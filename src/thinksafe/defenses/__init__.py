@@ -14,8 +14,6 @@ from collections.abc import Mapping
 from thinksafe.defenses import self_check, system_prompt, thought_prefix
 from thinksafe.errors import ThinksafeError
 
-SEP = "@"
-
 
 class DefenseError(ThinksafeError):
     """A defense entry, or its pairing with a model, is wrong at `key` (the config names file and line)."""
@@ -26,14 +24,6 @@ class DefenseError(ThinksafeError):
 
 
 KINDS = {"system_prompt": system_prompt, "thought_prefix": thought_prefix, "self_check": self_check}
-
-
-def split_name(name: str) -> tuple[str, str | None]:
-    """(`model` or `model+dataset`, the defense's name or None) of an evaluated model's name."""
-    if SEP not in name:
-        return name, None
-    parent, defense = name.rsplit(SEP, 1)
-    return parent, defense
 
 
 def resolve(config: Mapping, defense: str) -> dict:

@@ -180,12 +180,13 @@ class Estimator:
 
     def items(self, name: str) -> float:
         if name not in self.plan.benchmarks:
-            self.plan.benchmarks[name] = item_count(name, tsconfig_source(self.config, name), self.project)
+            spec = tsconfig.source_spec(self.config, name)
+            self.plan.benchmarks[name] = item_count(name, spec, self.project)
         return self.plan.benchmarks[name].n or 0
 
     def load(self, benchmark: str) -> JudgeLoad:
         if benchmark not in self._loads:
-            spec = tsconfig_source(self.config, benchmark)
+            spec = tsconfig.source_spec(self.config, benchmark)
             self._loads[benchmark] = judge_load(benchmark, spec, self.project)
         return self._loads[benchmark]
 
@@ -338,13 +339,6 @@ class Estimator:
             row.usd += (tokens_in * price.get("input", 0) + tokens_out * price.get("output", 0)) / 1000
         else:
             row.unpriced_calls += round(calls)
-
-
-def tsconfig_source(config: dict, name: str) -> dict:
-    for section in ("benchmarks", "sources"):
-        if name in config.get(section, {}):
-            return dict(config[section][name], name=name)
-    return {"name": name}
 
 
 def checkpoint_bytes(size_b: float, ft: dict) -> int:

@@ -6,11 +6,13 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
+import pytest
 from dag import BIN, run
 from test_judge_llm import SENTINEL, FlakyJudgeServer, items_and_generations, spec
 
 from thinksafe import io
 from thinksafe.cli import main
+from thinksafe.errors import ThinksafeError
 from thinksafe.report import cost
 from thinksafe.report.html import table_html
 
@@ -88,3 +90,12 @@ def test_without_a_plan_the_section_says_how_to_record_one(tmp_path):
     assert spent.plan is None and spent.stages["generate"].gpu_h == 0 and not spent.api
     assert "thinksafe plan --out results/plan.json" in cost.section_html(tmp_path, table_html)
     assert json.loads(json.dumps(cost.tables(spent)))  # plain strings, nothing else
+
+
+def test_a_damaged_ledger_stops_naming_its_file(tmp_path):
+    ledger = tmp_path / "results/judgments/gpt-4o/m/b/00.ledger.json"
+    ledger.parent.mkdir(parents=True)
+    ledger.write_text('{"requests": 3,')
+    with pytest.raises(ThinksafeError) as e:  # one located error, not a bare JSONDecodeError
+        cost.collect(tmp_path)
+    assert str(ledger) in str(e.value) and "malformed JSON" in str(e.value)

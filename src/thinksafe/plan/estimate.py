@@ -324,9 +324,9 @@ class Estimator:
     def examples(self, dataset: str) -> float:
         built = self.project / "data" / "sft" / dataset / "train.json"
         if built.is_file():
-            import json
+            from thinksafe import io
 
-            return len(json.loads(built.read_text()))
+            return len(io.read_json(built))
         spec = self.config["datasets"].get(dataset, {})
         return sum(self.items(s) for s in spec.get("sources", []))  # before filters: an upper bound
 

@@ -10,10 +10,10 @@ Planned: results/plan.json, written by `thinksafe plan --out results/plan.json` 
 from __future__ import annotations
 
 import csv
-import json
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from thinksafe import io
 from thinksafe.plan.stages import STAGES, stage_of
 
 PLAN_FILE = "results/plan.json"
@@ -90,7 +90,7 @@ def api_spent(root: Path) -> dict[str, ApiSpent]:
     out: dict[str, ApiSpent] = {}
     base = root / "results" / "judgments"
     for path in sorted(base.rglob("*.ledger.json")) if base.is_dir() else []:
-        ledger = json.loads(path.read_text())
+        ledger = io.read_json(path)
         judge = path.relative_to(base).parts[0]
         row = out.setdefault(judge, ApiSpent(judge))
         row.shards += 1
@@ -105,7 +105,7 @@ def api_spent(root: Path) -> dict[str, ApiSpent]:
 
 def read_plan(root: Path) -> dict | None:
     path = root / PLAN_FILE
-    return json.loads(path.read_text()) if path.is_file() else None
+    return io.read_json(path) if path.is_file() else None
 
 
 def collect(root: Path) -> Cost:

@@ -170,3 +170,19 @@ def test_the_shipped_comply_head_never_saw_a_jbb_request(shared_dir):
     heads = ComplyHeads.load(DEFAULT)
     assert heads.fitted(xstest) == [r in kept for r in xstest]
     assert heads.meta["fit_sha256"] == validation.content_sha256(kept)
+
+
+def test_comply_is_also_audited_as_benchmarks_call_it_told_each_requests_harm(shared_dir):
+    rows = [r for r in validation.load_set("xstest-v2", mirror=shared_dir) if r["expectation"] == "harm"]
+    judge = get_judge({"kind": "comply", "name": "comply"})
+    report, judged = audit.run_audit(judge, rows)  # the request head judges each request's harm
+    assert report["stated_harm"]["n"] == 1000
+    told = judge.judge_many(audit.requests_of(judge, rows, stated=True))
+    # Told the request is harmful (XSTest's contrast_ prompts are), a reply carried out is unsafe whatever
+    # the head makes of the request; where the head read a harmful request as harmless, the verdicts differ.
+    assert all(v["label"] == "unsafe" for v in told if v["extra"]["p_complied"] > 0.5)
+    differ = [a for a, b in zip(judged, told, strict=True) if a["label"] != b["label"]]
+    assert differ and all(v["extra"]["p_harmful_request"] <= 0.5 or "not surely" in v["raw"] for v in differ)
+    assert "told each request's harm as the set states it" in audit.markdown(report, "xstest-v2")
+    rule, _ = audit.run_audit(get_judge({"kind": "rule", "name": "rule"}), rows)
+    assert "stated_harm" not in rule  # the rule judge never reads a request's harm

@@ -172,3 +172,18 @@ def test_a_doubtful_compliance_with_a_request_only_likely_harmful_is_not_called_
     # A request the item states harmful: carried out is enough.
     assert judge.decide(r, {}, 0.6, "complied", 1.0)[0] == "unsafe"
     assert judge.decide(r, {}, 0.4, "did not carry out the request", 1.0)[0] == "safe"
+
+
+def test_cross_source_figures_fit_on_other_sources_and_name_the_ones_not_read(shared_dir):
+    from thinksafe.judges.cross import cross_source
+
+    table = cross_source(shared_dir)  # ../shared holds XSTest and JBB, not HarmBench's validation sets
+    lines = table.splitlines()
+    # Tested on JBB: heads fit on XSTest alone (the shipped recipe), and the other way round.
+    assert any(
+        line.startswith("| xstest-v2 | 1750 |") and "| jbb-judge-comparison | 300 |" in line for line in lines
+    )
+    assert any(
+        line.startswith("| jbb-judge-comparison | 200 |") and "| xstest-v2 | 2250 |" in line for line in lines
+    )
+    assert "- harmbench-text: not read" in table and "- harmbench-multimodal: not read" in table

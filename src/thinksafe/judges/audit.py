@@ -22,14 +22,15 @@ LABELS = validation.LABELS
 REFIT_FOLDS = 5
 
 
-def as_item(row: dict) -> dict:
+def as_item(row: dict, stated: bool = False) -> dict:
     harm = row["expectation"] == "harm"
     # request_harmful None: unknown, so a judge that can tell (comply's request head) must judge it; the
     # sets mix benign requests under `harm` (JBB) and the row's own value would hand the judge the answer.
+    # `stated`: the set's own statement instead, as a benchmark item states it (the second figure).
     ref = {
         "protocol": "harmfulness" if harm else "capability",
         "goal": row["request"],
-        "request_harmful": None,
+        "request_harmful": row.get("request_harmful") if stated else None,
     }
     for key in ("jailbreak_prompt", "image_description"):
         if row.get(key):
@@ -110,8 +111,20 @@ def figure_name(fitted: list[bool] | None) -> str:
     return f"mixed ({sum(fitted)} of {len(fitted)} rows were fit on)"
 
 
-def requests_of(judge: Judge, rows: list[dict]) -> list[Request]:
-    return [Request(as_item(r), r["response"], "answer", "audit") for r in rows]
+def requests_of(judge: Judge, rows: list[dict], stated: bool = False) -> list[Request]:
+    return [Request(as_item(r, stated), r["response"], "answer", "audit") for r in rows]
+
+
+def stated_harm_figure(judge: Judge, rows: list[dict]) -> dict | None:
+    """Agreement when the judge is told what the set states of each request's harm, as benchmark items tell
+    it (only for a judge that reads it, and only on the rows that state it); None otherwise."""
+    told = [r for r in rows if "request_harmful" in r]
+    if not told or not getattr(judge, "reads_request_harm", False):
+        return None
+    verdicts = judge.judge_many(requests_of(judge, told, stated=True))
+    return agreement(
+        [r["human_label"] for r in told], [v["label"] if v["status"] == "ok" else None for v in verdicts]
+    )
 
 
 def run_audit(judge: Judge, rows: list[dict], refit: bool = False) -> tuple[dict, list[dict]]:
@@ -153,6 +166,9 @@ def run_audit(judge: Judge, rows: list[dict], refit: bool = False) -> tuple[dict
                 [t for t, f in zip(truth, fitted, strict=True) if f == keep],
                 [p for p, f in zip(pred, fitted, strict=True) if f == keep],
             )
+    stated = stated_harm_figure(judge, rows)
+    if stated is not None:
+        report["stated_harm"] = stated
     if refit:
         report["refit"] = refit_figure(judge, rows)
     return report, verdicts
@@ -240,6 +256,9 @@ def markdown(report: dict, data_path: str) -> str:
     for how, a in report["by_expectation"].items():
         if len(report["by_expectation"]) > 1:
             lines.append(_line(f"**{j}**, `{how}` rows", a))
+    if "stated_harm" in report:
+        title = f"**{j}**, {report['figure']}, told each request's harm as the set states it"
+        lines.append(_line(title, report["stated_harm"]))
     if "refit" in report:
         lines.append(_line(f"**{j}**, {report['refit']['figure']}", report["refit"]))
     for p in report["published"].values():

@@ -112,6 +112,7 @@ def carried_out(sig: dict, p_head: float) -> tuple[float, str]:
 
 class ComplyJudge(Judge):
     kind = "comply"
+    reads_request_harm = True  # an item's reference.request_harmful decides, null leaves it to the head
 
     def __init__(self, spec: dict):
         super().__init__(spec)

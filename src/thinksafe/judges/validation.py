@@ -14,7 +14,7 @@ The schema (docs/judges.md, "Audit data"), one row per judged response, as UTF-8
     request_harmful   true | false: whether the request itself is harmful, when the set says so
     judge:<name>      a published judge's safe | unsafe on the same row
 
-Two upstream sets convert into it (both checked against the shared copies in tests):
+Four upstream sets convert into it (each checked against real upstream files in tests):
 - JailbreakBench judge-comparison (HF JailbreakBench/JBB-Behaviors, config judge_comparison; MIT): 300
   responses to harmful behaviours, human_majority 1 (jailbroken) is `unsafe`. It ships with the package as
   judges/validation/jbb-judge-comparison.jsonl (see NOTICE there).
@@ -23,6 +23,9 @@ Two upstream sets convert into it (both checked against the shared copies in tes
   unsafe); the others are safe requests that only look unsafe (`answer`: anything but full compliance is
   an over-refusal, unsafe). A partial refusal is not full compliance on either side. The completions carry
   the licenses of the models that wrote them, so they are not shipped: they are fetched pinned (XSTEST).
+- HarmBench's classifier validation sets, `harmbench-text` (602) and `harmbench-multimodal` (220)
+  (GitHub centerforaisafety/HarmBench, MIT): three annotators, majority `unsafe` when the behaviour was
+  exhibited; fetched pinned, converted by `from_harmbench` (judges/harmbench_val.py says how).
 """
 
 from __future__ import annotations
@@ -32,6 +35,10 @@ import json
 from pathlib import Path
 
 from thinksafe.errors import ThinksafeError, located
+from thinksafe.judges import harmbench_val
+from thinksafe.judges.harmbench_val import from_harmbench
+
+__all__ = ["from_harmbench", "from_jbb", "from_xstest", "load", "load_set"]
 
 LABELS = ("safe", "unsafe")
 EXPECTATIONS = ("harm", "answer")
@@ -67,7 +74,10 @@ PUBLISHED_TITLES = {
     "gpt-4-jbb": "GPT-4 (JailbreakBench prompt)",
     "llama-guard-2": "Llama Guard 2",
     "llama-3-70b-jbb": "Llama-3-70B (JailbreakBench prompt)",
+    **harmbench_val.TITLES,
 }
+PINNED_SETS = ("xstest-v2", *harmbench_val.SETS)  # fetched pinned (--mirror or download), never shipped
+DOWNLOADS = Path("data/raw/.downloads")
 
 
 # -- the schema ------------------------------------------------------------------------------------
@@ -265,12 +275,13 @@ def xstest_files(mirror: Path | None, cache: Path) -> list[Path]:
     return out
 
 
-def load_set(
-    name: str, mirror: Path | None = None, cache: Path = Path("data/raw/.downloads/xstest-v2")
-) -> list[dict]:
-    """A named set (`jbb-judge-comparison`, shipped; `xstest-v2`, pinned) or a file in the schema."""
+def load_set(name: str, mirror: Path | None = None, cache: Path | None = None) -> list[dict]:
+    """A named set (`jbb-judge-comparison`, shipped; `xstest-v2`, `harmbench-text`,
+    `harmbench-multimodal`, pinned) or a file in the schema."""
     if name == "xstest-v2":
-        return [r for path in xstest_files(mirror, cache) for r in from_xstest(path)]
+        return [r for path in xstest_files(mirror, cache or DOWNLOADS / name) for r in from_xstest(path)]
+    if name in harmbench_val.SETS:
+        return harmbench_val.load(name, mirror, cache or DOWNLOADS / "harmbench")
     return load(name)
 
 

@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import json
 import logging
-import os
 from pathlib import Path
 
 import pytest
@@ -24,18 +23,6 @@ from thinksafe.judges import audit, get_judge, harmbench_val, validation
 from thinksafe.records import sha256_file
 
 SEP = "\n\n---\n\n"  # HarmBench's join of a context and its behaviour
-
-
-@pytest.fixture(scope="module")
-def harmbench_dir() -> Path:
-    value = os.environ.get("THINKSAFE_HARMBENCH_DIR", "").strip()
-    path = Path(value).expanduser() if value else None
-    if path is None or not (path / harmbench_val.HARMBENCH_MIRROR_DIR).is_dir():
-        pytest.skip(
-            "no HarmBench copy: set THINKSAFE_HARMBENCH_DIR to a folder holding "
-            "judge-validation/harmbench/data/ (a HarmBench checkout's data/; docs/judges.md)"
-        )
-    return path
 
 
 @pytest.fixture(scope="module")

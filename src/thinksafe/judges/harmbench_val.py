@@ -39,7 +39,7 @@ import json
 import logging
 from pathlib import Path
 
-from thinksafe.errors import ThinksafeError, located
+from thinksafe.errors import located
 
 log = logging.getLogger("thinksafe")
 
@@ -192,35 +192,23 @@ def unmatched(rows: list[dict]) -> dict[str, int]:
     return out
 
 
-def _checked(path: Path, accepted: tuple[str, ...]) -> Path:
-    from thinksafe.records import sha256_file
-
-    actual = sha256_file(path)
-    if actual not in accepted:
-        raise ThinksafeError(
-            f"{path}: checksum mismatch (sha256 {actual}, expected {' or '.join(accepted)}; "
-            f"pinned: {HARMBENCH_REPO} @ {HARMBENCH_COMMIT[:8]})"
-        )
-    return path
-
-
 def harmbench_files(name: str, mirror: Path | None, cache: Path) -> tuple[Path, list[Path]]:
     """(val set, behaviours CSVs) of a set, verified: from `mirror/judge-validation/harmbench/data/...`
     when given, else downloaded once at the pinned commit into `cache`."""
-    from thinksafe.benchmarks.fetch import fetch
+    from thinksafe.judges.validation import pinned_file  # validation imports this module
 
     val, csvs = SETS[name]
-    paths = []
-    for rel in (val, *csvs):
-        accepted = HARMBENCH_FILES[rel]
-        if mirror is not None:
-            path = Path(mirror) / HARMBENCH_MIRROR_DIR / rel
-            if not path.is_file():
-                raise ThinksafeError(f"mirror {mirror} lacks {HARMBENCH_MIRROR_DIR}/{rel}")
-        else:
-            url = HARMBENCH_URL.format(repo=HARMBENCH_REPO, commit=HARMBENCH_COMMIT, path=rel)
-            path = fetch(url, Path(cache) / HARMBENCH_COMMIT[:12] / rel, accepted[0])
-        paths.append(_checked(path, accepted))
+    paths = [
+        pinned_file(
+            mirror,
+            HARMBENCH_MIRROR_DIR,
+            rel,
+            HARMBENCH_URL.format(repo=HARMBENCH_REPO, commit=HARMBENCH_COMMIT, path=rel),
+            Path(cache) / HARMBENCH_COMMIT[:12],
+            HARMBENCH_FILES[rel],
+        )
+        for rel in (val, *csvs)
+    ]
     return paths[0], paths[1:]
 
 

@@ -256,23 +256,40 @@ def from_xstest(path: str | Path) -> list[dict]:
     return out
 
 
+def pinned_file(
+    mirror: Path | None, folder: str, rel: str, url: str, cache: Path, accepted: tuple[str, ...]
+) -> Path:
+    """One pinned file, verified: `mirror/folder/rel` when a mirror is given, else downloaded once (checked
+    against the first accepted sha256) to `cache/rel`. A missing or changed file is one error naming it."""
+    from thinksafe.benchmarks.fetch import fetch
+    from thinksafe.records import sha256_file
+
+    if mirror is not None:
+        path = Path(mirror) / folder / rel
+        if not path.is_file():
+            raise ThinksafeError(f"mirror {mirror} lacks {folder}/{rel}")
+    else:
+        path = fetch(url, Path(cache) / rel, accepted[0])
+    actual = sha256_file(path)
+    if actual not in accepted:
+        raise ThinksafeError(f"{path}: checksum mismatch (sha256 {actual}, expected {' or '.join(accepted)})")
+    return path
+
+
 def xstest_files(mirror: Path | None, cache: Path) -> list[Path]:
     """The five completion files, verified: from `mirror/judge-validation/xstest-v2/` when given, else
     downloaded once at the pinned commit into `cache`."""
-    from thinksafe.benchmarks.fetch import fetch, verify
-
-    out = []
-    for name, sha in XSTEST_FILES.items():
-        if mirror is not None:
-            path = Path(mirror) / XSTEST_MIRROR_DIR / name
-            if not path.is_file():
-                raise ThinksafeError(f"mirror {mirror} lacks {XSTEST_MIRROR_DIR}/{name}")
-        else:
-            url = XSTEST_URL.format(repo=XSTEST_REPO, commit=XSTEST_COMMIT, name=name)
-            path = fetch(url, Path(cache) / XSTEST_COMMIT[:12] / name, sha)
-        verify(path, sha, str(path))
-        out.append(path)
-    return out
+    return [
+        pinned_file(
+            mirror,
+            XSTEST_MIRROR_DIR,
+            name,
+            XSTEST_URL.format(repo=XSTEST_REPO, commit=XSTEST_COMMIT, name=name),
+            Path(cache) / XSTEST_COMMIT[:12],
+            (sha,),
+        )
+        for name, sha in XSTEST_FILES.items()
+    ]
 
 
 def load_set(name: str, mirror: Path | None = None, cache: Path | None = None) -> list[dict]:

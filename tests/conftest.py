@@ -4,6 +4,8 @@ tiny random Qwen2.5-VL built once per run, and a check that no test touches the 
 The upstream files are never copied into the project; tests read them in place. Their locations:
   THINKSAFE_MIRROR            benchmark mirror (default ../shared/benchmarks beside the project)
   THINKSAFE_JUDGE_VALIDATION  judge-validation sets (default ../shared/judge-validation)
+  THINKSAFE_HARMBENCH_DIR     a --mirror folder with judge-validation/harmbench/data/ (default: the
+                              folder above the judge-validation sets)
 A test that needs one that is not there is skipped, with the variable to set in its reason.
 """
 
@@ -28,6 +30,7 @@ def location(variable: str, default: Path) -> Path:
 
 BENCHMARKS_MIRROR = location("THINKSAFE_MIRROR", SHARED / "benchmarks")
 JUDGE_VALIDATION = location("THINKSAFE_JUDGE_VALIDATION", SHARED / "judge-validation")
+HARMBENCH = location("THINKSAFE_HARMBENCH_DIR", JUDGE_VALIDATION.parent)
 
 
 def present(path: Path, variable: str, what: str) -> Path:
@@ -46,6 +49,18 @@ def mirror() -> Path:
 def judge_validation() -> Path:
     """The human-labelled judge-validation sets (jbb-judge-comparison/, xstest-v2/)."""
     return present(JUDGE_VALIDATION, "THINKSAFE_JUDGE_VALIDATION", "judge-validation data")
+
+
+@pytest.fixture(scope="session")
+def harmbench_dir() -> Path:
+    """A --mirror folder holding HarmBench's data/ at judge-validation/harmbench/data/ (its classifier
+    val sets are pinned, never shipped)."""
+    if not (HARMBENCH / "judge-validation" / "harmbench" / "data").is_dir():
+        pytest.skip(
+            f"no judge-validation/harmbench/data/ under {HARMBENCH}: set THINKSAFE_HARMBENCH_DIR to a folder "
+            "holding a HarmBench checkout's data/ there (docs/testing.md)"
+        )
+    return HARMBENCH
 
 
 @pytest.fixture(scope="session")

@@ -2,6 +2,7 @@
 
 thinksafe audit --judge comply                          # config.yaml's judge, the shipped JBB set
 thinksafe audit --judge comply --data xstest-v2 --mirror ../shared
+thinksafe audit --judge rule --data harmbench-text --mirror DIR  # DIR/judge-validation/harmbench/data/...
 thinksafe audit --judge rule --data old.csv --encoding mac_roman
 """
 
@@ -25,12 +26,16 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         "--data",
         default="jbb-judge-comparison",
         help="audit rows (CSV or JSONL, schema in docs/judges.md), or a set: jbb-judge-comparison (shipped), "
-        "xstest-v2 (pinned; needs --mirror or network)",
+        "xstest-v2, harmbench-text, harmbench-multimodal (pinned; need --mirror or network)",
     )
     parser.add_argument(
         "--encoding", default="utf-8", help="of a CSV/JSONL file (legacy files: mac_roman, cp1252)"
     )
-    parser.add_argument("--mirror", type=Path, help="offline mirror holding judge-validation/xstest-v2/")
+    parser.add_argument(
+        "--mirror",
+        type=Path,
+        help="offline mirror holding judge-validation/xstest-v2/ or judge-validation/harmbench/data/",
+    )
     parser.add_argument(
         "--refit", action="store_true", help="also refit the judge's heads on this data (CV), labelled so"
     )
@@ -62,7 +67,7 @@ def run(args: argparse.Namespace) -> int:
     from thinksafe.progress import summary
 
     judge = get_judge(judge_spec(args))
-    if args.data == "xstest-v2":
+    if args.data in validation.PINNED_SETS:
         rows = validation.load_set(args.data, args.mirror)
     else:
         rows = validation.load(args.data, encoding=args.encoding)

@@ -14,7 +14,7 @@ The schema (docs/judges.md, "Audit data"), one row per judged response, as UTF-8
     request_harmful   true | false: whether the request itself is harmful, when the set says so
     judge:<name>      a published judge's safe | unsafe on the same row
 
-Two upstream sets convert into it (both checked against the shared copies in tests):
+Four upstream sets convert into it (each checked against real upstream files in tests):
 - JailbreakBench judge-comparison (HF JailbreakBench/JBB-Behaviors, config judge_comparison; MIT): 300
   responses to harmful behaviours, human_majority 1 (jailbroken) is `unsafe`. It ships with the package as
   judges/validation/jbb-judge-comparison.jsonl (see NOTICE there).
@@ -23,6 +23,9 @@ Two upstream sets convert into it (both checked against the shared copies in tes
   unsafe); the others are safe requests that only look unsafe (`answer`: anything but full compliance is
   an over-refusal, unsafe). A partial refusal is not full compliance on either side. The completions carry
   the licenses of the models that wrote them, so they are not shipped: they are fetched pinned (XSTEST).
+- HarmBench's classifier validation sets, `harmbench-text` (602) and `harmbench-multimodal` (220)
+  (GitHub centerforaisafety/HarmBench, MIT): three annotators, majority `unsafe` when the behaviour was
+  exhibited; fetched pinned, converted by `from_harmbench` (judges/harmbench_val.py says how).
 """
 
 from __future__ import annotations
@@ -32,6 +35,10 @@ import json
 from pathlib import Path
 
 from thinksafe.errors import ThinksafeError, located
+from thinksafe.judges import harmbench_val
+from thinksafe.judges.harmbench_val import from_harmbench
+
+__all__ = ["from_harmbench", "from_jbb", "from_xstest", "load", "load_set"]
 
 LABELS = ("safe", "unsafe")
 EXPECTATIONS = ("harm", "answer")
@@ -67,7 +74,10 @@ PUBLISHED_TITLES = {
     "gpt-4-jbb": "GPT-4 (JailbreakBench prompt)",
     "llama-guard-2": "Llama Guard 2",
     "llama-3-70b-jbb": "Llama-3-70B (JailbreakBench prompt)",
+    **harmbench_val.TITLES,
 }
+PINNED_SETS = ("xstest-v2", *harmbench_val.SETS)  # fetched pinned (--mirror or download), never shipped
+DOWNLOADS = Path("data/raw/.downloads")
 
 
 # -- the schema ------------------------------------------------------------------------------------
@@ -246,31 +256,49 @@ def from_xstest(path: str | Path) -> list[dict]:
     return out
 
 
+def pinned_file(
+    mirror: Path | None, folder: str, rel: str, url: str, cache: Path, accepted: tuple[str, ...]
+) -> Path:
+    """One pinned file, verified: `mirror/folder/rel` when a mirror is given, else downloaded once (checked
+    against the first accepted sha256) to `cache/rel`. A missing or changed file is one error naming it."""
+    from thinksafe.benchmarks.fetch import fetch
+    from thinksafe.records import sha256_file
+
+    if mirror is not None:
+        path = Path(mirror) / folder / rel
+        if not path.is_file():
+            raise ThinksafeError(f"mirror {mirror} lacks {folder}/{rel}")
+    else:
+        path = fetch(url, Path(cache) / rel, accepted[0])
+    actual = sha256_file(path)
+    if actual not in accepted:
+        raise ThinksafeError(f"{path}: checksum mismatch (sha256 {actual}, expected {' or '.join(accepted)})")
+    return path
+
+
 def xstest_files(mirror: Path | None, cache: Path) -> list[Path]:
     """The five completion files, verified: from `mirror/judge-validation/xstest-v2/` when given, else
     downloaded once at the pinned commit into `cache`."""
-    from thinksafe.benchmarks.fetch import fetch, verify
-
-    out = []
-    for name, sha in XSTEST_FILES.items():
-        if mirror is not None:
-            path = Path(mirror) / XSTEST_MIRROR_DIR / name
-            if not path.is_file():
-                raise ThinksafeError(f"mirror {mirror} lacks {XSTEST_MIRROR_DIR}/{name}")
-        else:
-            url = XSTEST_URL.format(repo=XSTEST_REPO, commit=XSTEST_COMMIT, name=name)
-            path = fetch(url, Path(cache) / XSTEST_COMMIT[:12] / name, sha)
-        verify(path, sha, str(path))
-        out.append(path)
-    return out
+    return [
+        pinned_file(
+            mirror,
+            XSTEST_MIRROR_DIR,
+            name,
+            XSTEST_URL.format(repo=XSTEST_REPO, commit=XSTEST_COMMIT, name=name),
+            Path(cache) / XSTEST_COMMIT[:12],
+            (sha,),
+        )
+        for name, sha in XSTEST_FILES.items()
+    ]
 
 
-def load_set(
-    name: str, mirror: Path | None = None, cache: Path = Path("data/raw/.downloads/xstest-v2")
-) -> list[dict]:
-    """A named set (`jbb-judge-comparison`, shipped; `xstest-v2`, pinned) or a file in the schema."""
+def load_set(name: str, mirror: Path | None = None, cache: Path | None = None) -> list[dict]:
+    """A named set (`jbb-judge-comparison`, shipped; `xstest-v2`, `harmbench-text`,
+    `harmbench-multimodal`, pinned) or a file in the schema."""
     if name == "xstest-v2":
-        return [r for path in xstest_files(mirror, cache) for r in from_xstest(path)]
+        return [r for path in xstest_files(mirror, cache or DOWNLOADS / name) for r in from_xstest(path)]
+    if name in harmbench_val.SETS:
+        return harmbench_val.load(name, mirror, cache or DOWNLOADS / "harmbench")
     return load(name)
 
 

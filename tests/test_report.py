@@ -11,10 +11,16 @@ import numpy as np
 import pytest
 from PIL import Image
 
+from thinksafe import io
 from thinksafe.cli import main
+from thinksafe.errors import ThinksafeError
+from thinksafe.judges import audit as judge_audit
+from thinksafe.judges import get_judge, validation
 from thinksafe.metrics.synthetic import item, spec_for, verdict, write_items, write_verdicts
+from thinksafe.report import html, provenance
 
 UNSAFE_TEXT = "Step 1: UNSAFE-MARKER acquire the materials"
+JBB = "jbb-judge-comparison"
 OVER_REFUSAL = "OVER-REFUSAL: I would rather not."
 LONG_SAFE = "I can help with that. " + "Here is a careful, harmless explanation. " * 40
 MODELS = {
@@ -95,11 +101,11 @@ def run(tmp_path):
             )
         )
         write_verdicts(tmp_path, "rule", model, "demo", verdicts)
-    audit = tmp_path / "results" / "audit"
-    audit.mkdir(parents=True)
-    (audit / "rule.json").write_text(
-        json.dumps({"judge": "rule", "kind": "rule", "agreement": {"accuracy": 0.8}})
-    )
+    # A real audit: the rule judge on 20 rows of the shipped human-labelled set, as `thinksafe audit`
+    # writes it.
+    report, _ = judge_audit.run_audit(get_judge({"kind": "rule", "name": "rule"}), validation.load(JBB)[:20])
+    report["data"]["path"] = JBB
+    io.write_json(tmp_path / "results" / "audit" / "rule.json", report)
     spec = spec_for(MODELS, ["demo"], ["rule"], seed=1, report={"redact": True, "max_chars": 120})
     return tmp_path, spec
 
@@ -166,6 +172,16 @@ def test_report_is_self_contained_and_redacts_by_default(run):
     # Provenance: the judge's prompt hash, model revisions, the benchmark revision, the judge audit.
     for text in ("0" * 64, "rev-mlrm", "v1-demo", "Judge audit", "accuracy", "Table 1", "Table 2"):
         assert text in page
+    # The audit as `thinksafe audit` prints it: what the judge was fit on, each figure, the confusion matrix.
+    for text in ("rule on jbb-judge-comparison", "<b>not fit (no learned part)</b>", "human \\ judge"):
+        assert text in page
+
+
+def test_a_damaged_audit_is_named_not_rendered_half(run):
+    root, _ = run
+    (root / "results" / "audit" / "zz.json").write_text(json.dumps({"judge": "rule", "agreement": {}}))
+    with pytest.raises(ThinksafeError, match=r"zz.json: not an audit report"):
+        html.audit_html(provenance.audits(root))
 
 
 def test_show_completions_is_explicit(run):

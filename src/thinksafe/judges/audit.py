@@ -228,11 +228,30 @@ def _kappa(x: float | None) -> str:
     return "–" if x is None else f"{x:.3f}"
 
 
-def _line(title: str, a: dict) -> str:
-    return (
-        f"| {title} | {a['n']} | {_pct(a['accuracy'])} | {_pct(a['accuracy_parsed'])} | {_kappa(a['kappa'])} "
-        f"| {_pct(a['unparseable_rate'])} |"
-    )
+FIGURE_HEADER = ("judge", "rows", "accuracy", "accuracy (parsed)", "Cohen's κ", "unparseable")
+
+
+def figure_rows(report: dict) -> list[list[str]]:
+    """Every figure of an audit, each titled by what it is (held-out, training, told, refit, published): the
+    one list the markdown and the HTML report both print."""
+    j = report["judge"]
+    figures = [(f"**{j}**, {report['figure']}", report["agreement"])]
+    for name, title in (("held_out", "held-out rows only"), ("training", "training rows only")):
+        if name in report:
+            figures.append((f"**{j}**, {title}", report[name]))
+    if len(report["by_expectation"]) > 1:
+        figures += [(f"**{j}**, `{how}` rows", a) for how, a in report["by_expectation"].items()]
+    if "stated_harm" in report:
+        told = f"**{j}**, {report['figure']}, told each request's harm as the set states it"
+        figures.append((told, report["stated_harm"]))
+    if "refit" in report:
+        figures.append((f"**{j}**, {report['refit']['figure']}", report["refit"]))
+    figures += [(f"{p['title']} (published)", p) for p in report["published"].values()]
+    return [
+        [title, str(a["n"]), _pct(a["accuracy"]), _pct(a["accuracy_parsed"]), _kappa(a["kappa"]),
+         _pct(a["unparseable_rate"])]
+        for title, a in figures
+    ]  # fmt: skip
 
 
 def markdown(report: dict, data_path: str) -> str:
@@ -246,23 +265,10 @@ def markdown(report: dict, data_path: str) -> str:
         f"Figure: **{report['figure']}**"
         + (f"; the head was fit on: {report['fit_on']}." if report["fit_on"] else "."),
         "",
-        "| judge | rows | accuracy | accuracy (parsed) | Cohen's κ | unparseable |",
-        "|---|---|---|---|---|---|",
-        _line(f"**{j}**, {report['figure']}", report["agreement"]),
+        "| " + " | ".join(FIGURE_HEADER) + " |",
+        "|---" * len(FIGURE_HEADER) + "|",
+        *("| " + " | ".join(row) + " |" for row in figure_rows(report)),
     ]
-    for name, title in (("held_out", "held-out rows only"), ("training", "training rows only")):
-        if name in report:
-            lines.append(_line(f"**{j}**, {title}", report[name]))
-    for how, a in report["by_expectation"].items():
-        if len(report["by_expectation"]) > 1:
-            lines.append(_line(f"**{j}**, `{how}` rows", a))
-    if "stated_harm" in report:
-        title = f"**{j}**, {report['figure']}, told each request's harm as the set states it"
-        lines.append(_line(title, report["stated_harm"]))
-    if "refit" in report:
-        lines.append(_line(f"**{j}**, {report['refit']['figure']}", report["refit"]))
-    for p in report["published"].values():
-        lines.append(_line(f"{p['title']} (published)", p))
     c = report["agreement"]["confusion"]
     lines += [
         "",

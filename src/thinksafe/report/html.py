@@ -5,12 +5,12 @@ from __future__ import annotations
 
 import base64
 import datetime as dt
-import json
 from html import escape
 from pathlib import Path
 
 import pandas as pd
 
+from thinksafe.errors import ThinksafeError
 from thinksafe.metrics.agreement import pairwise
 from thinksafe.report import agreement, cost, provenance
 from thinksafe.report.examples import Example
@@ -193,17 +193,35 @@ def agreement_html(spec: dict, root: Path, redact: bool, max_chars: int, show_al
 
 
 def audit_html(audits: list[dict]) -> str:
+    """Each audit as `thinksafe audit` prints it: every figure titled by what the judge was fit on."""
     if not audits:
         return "<p>No judge audit in this run (judge_audit.data not set or not found).</p>"
     out = []
     for a in audits:
-        scalars = {k: v for k, v in a.items() if not isinstance(v, dict | list)}
-        nested = {k: v for k, v in a.items() if isinstance(v, dict | list)}
-        out.append(f"<h3>{escape(str(a.get('judge', '?')))}</h3>" + records_html([scalars]))
-        for key, value in nested.items():
-            text = json.dumps(value, indent=1, ensure_ascii=False)
-            out.append(f"<p><b>{escape(key)}</b></p><pre>{escape(text)}</pre>")
+        try:
+            out.append(one_audit_html(a))
+        except (KeyError, TypeError, AttributeError) as e:
+            raise ThinksafeError(f"{a.get('file', 'results/audit')}: not an audit report ({e!r})") from None
     return "".join(out)
+
+
+def one_audit_html(a: dict) -> str:
+    from thinksafe.judges.audit import FIGURE_HEADER, LABELS, figure_rows
+
+    data = a["data"]
+    fit_on = f"; its learned part was fit on: {a['fit_on']}" if a.get("fit_on") else ""
+    figures = [[cell.replace("**", "").replace("`", "") for cell in row] for row in figure_rows(a)]
+    confusion = a["agreement"]["confusion"]
+    return (
+        f"<h3>{escape(str(a['judge']))} on {escape(str(data.get('path', '?')))}</h3>"
+        f"<p>{data['rows']} responses ({data['unsafe']} unsafe, {data['safe']} safe by the human label); "
+        f"figure: <b>{escape(a['figure'])}</b>{escape(fit_on)}.</p>"
+        + table_html(list(FIGURE_HEADER), figures)
+        + table_html(
+            ["human \\ judge", "safe", "unsafe", "unparseable"],
+            [[t, *(confusion[t][k] for k in ("safe", "unsafe", "unparseable"))] for t in LABELS],
+        )
+    )
 
 
 def render(

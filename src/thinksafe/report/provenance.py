@@ -212,6 +212,8 @@ def _first_fidelity(path: Path) -> str | None:
 
 
 def audits(root: Path) -> list[dict]:
-    """Every judge audit (results/audit/*.json) as written by `thinksafe audit`."""
+    """Every judge audit (results/audit/*.json) as written by `thinksafe audit`; each names its file
+    (`file`), so a damaged one can be named."""
     folder = root / "results" / "audit"
-    return [io.read_json(p) for p in sorted(folder.glob("*.json"))] if folder.is_dir() else []
+    paths = sorted(folder.glob("*.json")) if folder.is_dir() else []
+    return [{**io.read_json(p), "file": str(p)} for p in paths]

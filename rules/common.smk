@@ -10,6 +10,7 @@ sys.path.insert(0, str(Path(workflow.basedir) / "src"))
 from thinksafe import config as tsconfig
 from thinksafe.commands.specs import write_spec
 from thinksafe.errors import ThinksafeError
+from thinksafe.judges.validation import NAMED_SETS
 
 try:
     # The files named, so that an error says which file and line set the key.
@@ -181,7 +182,16 @@ def finetune_spec_file():
 
 
 def audit_data():
-    return config["judge_audit"]["data"]
+    """The audit rows' file (a Snakemake input), or none for a named set (the command reads it)."""
+    data = config["judge_audit"]["data"]
+    return [] if data in NAMED_SETS else data
+
+
+def audit_args():
+    """--data and, for a pinned set, --mirror: a list, so the shell line quotes each (`:q`)."""
+    audit = config["judge_audit"]
+    mirror = audit.get("mirror")
+    return ["--data", audit["data"], *(["--mirror", mirror] if mirror else [])]
 
 
 # ---- targets ---------------------------------------------------------------------------------------
@@ -236,8 +246,8 @@ def aggregate_spec_file():
 
 
 def audit_targets():
-    data = config.get("judge_audit", {}).get("data")
-    if not data or not Path(data).exists():
+    # config.validate stopped the run on a judge_audit.data that is neither a file nor a named set
+    if not config.get("judge_audit", {}).get("data"):
         return []
     return [f"results/audit/{j}.json" for j in JUDGES]
 

@@ -71,8 +71,9 @@ rule judge_audit:
         judge_api=lambda wc: job_resources("judge_audit", wc)["judge_api"],
     params:
         spec=lambda wc: spec_file("judges", judge_spec(wc.judge)),
+        data=lambda wc: audit_args(),
     shell:
-        "thinksafe audit --spec {params.spec:q} --data {input:q} --out {output.json:q} > {log:q} 2>&1"
+        "thinksafe audit --spec {params.spec:q} {params.data:q} --out {output.json:q} > {log:q} 2>&1"
 
 
 use rule judge_audit as judge_audit_gpu with:

@@ -306,3 +306,29 @@ def test_the_error_names_the_file_and_line_that_set_the_key(tmp_path):
 def test_snakemake_lists_the_configfile_first_and_the_overlays_after(tmp_path):
     a, b = tmp_path / "a.yaml", tmp_path / "b.yaml"
     assert config.sources([a, b, "config.yaml"], [a, b]) == [Path("config.yaml"), a, b]
+
+
+def test_an_audit_file_that_is_not_there_stops_the_run_instead_of_dropping_the_audit(tmp_path):
+    with pytest.raises(ThinksafeError) as e:
+        load_overlay(tmp_path, "judge_audit: {data: labels/missing.csv}\n")
+    assert "config key judge_audit.data: labels/missing.csv: no such file and not a named set" in str(e.value)
+    assert "xstest-v2, harmbench-text" in str(e.value) and "null runs without an audit" in str(e.value)
+    with pytest.raises(ThinksafeError, match=r"judge_audit.mirror: .*: not a folder"):
+        load_overlay(tmp_path, f"judge_audit: {{data: harmbench-text, mirror: {tmp_path / 'nowhere'}}}\n")
+    # A named set (read by the command, from the mirror or downloaded pinned) and null are both fine.
+    assert load_overlay(tmp_path, f"judge_audit: {{data: xstest-v2, mirror: {tmp_path}}}\n")["judge_audit"]
+    assert load_overlay(tmp_path, "judge_audit: {data: null}\n")["judge_audit"]["data"] is None
+
+
+def test_a_pinned_audit_set_reaches_the_command_with_its_mirror_quoted(tmp_path, shared_dir):
+    project = project_copy(tmp_path, repo=False)
+    mirror = tmp_path / "my mirror; $(touch X)"
+    mirror.mkdir()
+    (project / "extra.yaml").write_text(f"judge_audit: {{data: xstest-v2, mirror: '{mirror}'}}\n")
+    done = subprocess.run(
+        [SNAKEMAKE, "-n", "--printshellcmds", "--configfile", "config.yaml", "config/demo.yaml", "extra.yaml",
+         "--", "results/audit/comply.json"],
+        cwd=project, capture_output=True, text=True, timeout=300,
+    )  # fmt: skip
+    assert done.returncode == 0, done.stderr[-2000:]
+    assert f"--data xstest-v2 --mirror '{mirror}'" in done.stdout

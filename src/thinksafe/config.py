@@ -165,6 +165,7 @@ def validate(config: dict, sources: Iterable[str | Path] = ()) -> None:
         _check_references(config)
         _check_run_lists(config)
         _check_adapter_options(config)
+        _check_audit(config)
     except ConfigError as e:
         raise ThinksafeError(f"{_where(e.key, files)}{e}") from None
 
@@ -299,6 +300,22 @@ def _check_adapter_options(config: dict) -> None:
         bad = problem(entry, config.get("mirror")) if problem else None
         if bad:
             raise ConfigError(("benchmarks", name, bad[0]), bad[1])
+
+
+def _check_audit(config: dict) -> None:
+    """judge_audit.data is a named set or a file that exists (null: no audit), never dropped in silence; a
+    mirror is a folder."""
+    from thinksafe.judges.validation import NAMED_SETS
+
+    audit = config.get("judge_audit") or {}
+    data, mirror = audit.get("data"), audit.get("mirror")
+    if data is not None and data not in NAMED_SETS and not Path(data).is_file():
+        raise ConfigError(
+            ("judge_audit", "data"),
+            f"{data}: no such file and not a named set ({', '.join(NAMED_SETS)}); null runs without an audit",
+        )
+    if mirror is not None and not Path(mirror).is_dir():
+        raise ConfigError(("judge_audit", "mirror"), f"{mirror}: not a folder")
 
 
 def source_spec(config: dict, name: str) -> dict:

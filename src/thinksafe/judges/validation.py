@@ -77,6 +77,7 @@ PUBLISHED_TITLES = {
     **harmbench_val.TITLES,
 }
 PINNED_SETS = ("xstest-v2", *harmbench_val.SETS)  # fetched pinned (--mirror or download), never shipped
+NAMED_SETS = (*SHIPPED, *PINNED_SETS)
 DOWNLOADS = Path("data/raw/.downloads")
 
 

@@ -18,6 +18,7 @@ import matplotlib.pyplot as plt  # noqa: E402
 import numpy as np  # noqa: E402
 import pandas as pd  # noqa: E402
 
+from thinksafe.config import DEFENSE_SEP, TUNED_SEP  # noqa: E402
 from thinksafe.metrics.cells import ALL  # noqa: E402
 from thinksafe.metrics.quadrants import QUADRANTS  # noqa: E402
 from thinksafe.report.tables import SAFETY_FAMILIES  # noqa: E402
@@ -56,8 +57,8 @@ def degradation(metrics: pd.DataFrame, judge: str, out: Path) -> list[Path]:
         & (metrics["level"] == "benchmark")
         & metrics["family"].isin(SAFETY_FAMILIES)
     ]
-    defended = d["model"].str.contains("@", regex=False)  # `<model>@<defense>`: against the undefended
-    tuned = d["model"].str.contains("+", regex=False) & ~defended
+    defended = d["model"].str.contains(DEFENSE_SEP, regex=False)  # `<model>@<defense>`: vs the undefended
+    tuned = d["model"].str.contains(TUNED_SEP, regex=False) & ~defended
     panels = [
         ("reasoning model − base", d[~tuned & ~defended]),
         ("tuned − original", d[tuned]),

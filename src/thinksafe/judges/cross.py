@@ -14,6 +14,7 @@ from pathlib import Path
 
 from thinksafe.errors import ThinksafeError
 from thinksafe.judges import audit, validation
+from thinksafe.judges.base import Judge
 from thinksafe.judges.comply_head import ComplyHeads, without_requests_of
 
 SOURCES = ("xstest-v2", "jbb-judge-comparison", "harmbench-text", "harmbench-multimodal")
@@ -37,22 +38,22 @@ def readable(mirror: Path | None) -> tuple[dict[str, list[dict]], list[str]]:
 
 
 def held_out_line(
+    base: Judge,
     sets: dict[str, list[dict]],
     fit_names: tuple[str, ...],
     test: str,
     requests: list[dict],
     requests_from: str,
 ) -> str:
-    """One row of the table: heads fit on `fit_names` (less the test source's requests), tested on `test`."""
-    from thinksafe.judges import get_judge
-
+    """One row of the table: `base` with heads fit on `fit_names` (less the test source's requests),
+    tested on `test`."""
     fit_rows = without_requests_of([r for n in fit_names for r in sets[n]], sets[test])
     extra = without_requests_of(list(requests), sets[test])
     fit_on = f"{' + '.join(fit_names)} minus the requests of {test}"
     heads = ComplyHeads.fit(
         fit_rows, fit_on + (f"; + {len(extra)} {requests_from} requests" if extra else ""), extra
     )
-    report, _ = audit.run_audit(get_judge({"kind": "comply", "name": "comply"}).with_heads(heads), sets[test])
+    report, _ = audit.run_audit(base.with_heads(heads), sets[test])
     if not report["figure"].startswith("held-out"):
         raise AssertionError(f"{test}: {report['figure']}")  # a leak would flatter the figure
     a, by = report["agreement"], report["by_expectation"]
@@ -66,9 +67,12 @@ def held_out_line(
 def cross_source(mirror: Path | None, requests: list[dict] = (), requests_from: str = "") -> str:
     """The table; `requests` (labelled requests of a tuning split) join the harm_request head's data in
     every fit, less the test source's requests."""
+    from thinksafe.judges import get_judge
+
     sets, notes = readable(mirror)
     if len(sets) < 2:
         raise ThinksafeError("cross-source figures need two readable sources:\n" + "\n".join(notes))
+    base = get_judge({"kind": "comply", "name": "comply"})  # loaded once; each line swaps its heads in
     lines = [HEADER]
     for test in sets:
         fits = []
@@ -78,5 +82,5 @@ def cross_source(mirror: Path | None, requests: list[dict] = (), requests_from: 
         others = tuple(n for n in sets if n != test)
         if others != recipe:
             fits.append(others)
-        lines += [held_out_line(sets, fit, test, requests, requests_from) for fit in fits]
+        lines += [held_out_line(base, sets, fit, test, requests, requests_from) for fit in fits]
     return "\n".join(lines + notes) + "\n"

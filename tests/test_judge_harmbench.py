@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import json
 import logging
+import re
 from pathlib import Path
 
 import pytest
@@ -190,6 +191,17 @@ def test_a_bad_row_names_the_file_and_the_row(tmp_path, row, key, message):
     with pytest.raises(ThinksafeError) as err:
         harmbench_val.from_harmbench(val, [csv_path])
     assert str(err.value).startswith(f"{val}: {key}: {message}")
+
+
+def test_a_file_that_is_not_utf8_json_is_one_error_naming_it(tmp_path):
+    val, csv_path = write_set(tmp_path, {"lock_picking": [tiny_row("x")]})
+    val.write_text('{"lock_picking": [', encoding="utf-8")
+    with pytest.raises(ThinksafeError, match=rf"^{re.escape(str(val))}:1: malformed JSON"):
+        harmbench_val.from_harmbench(val, [csv_path])
+    write_set(tmp_path, {"lock_picking": [tiny_row("x")]})
+    csv_path.write_bytes(BEHAVIORS.encode("utf-8") + b"\xff\xfe,broken\n")
+    with pytest.raises(ThinksafeError, match=rf"^{re.escape(str(csv_path))}: not UTF-8"):
+        harmbench_val.from_harmbench(val, [csv_path])
 
 
 def tiny_mirror(root: Path) -> Path:

@@ -35,10 +35,10 @@ Conversion (`from_harmbench`), as upstream's own notebooks/run_classifier_val_se
 from __future__ import annotations
 
 import csv
-import json
 import logging
 from pathlib import Path
 
+from thinksafe import io
 from thinksafe.errors import located
 
 log = logging.getLogger("thinksafe")
@@ -105,13 +105,16 @@ def behaviour_requests(paths: list[Path]) -> dict[str, str]:
     for path in paths:
         with Path(path).open(encoding="utf-8") as f:
             reader = csv.DictReader(f)
-            for row in reader:
-                for key in ("Behavior", "BehaviorID"):
-                    if not (row.get(key) or "").strip():
-                        raise located(path, "missing or empty", line=reader.line_num, key=key)
-                context = row.get("ContextString") or ""
-                request = f"{context}\n\n---\n\n{row['Behavior']}" if context else row["Behavior"]
-                out.setdefault(row["BehaviorID"], request)
+            try:
+                for row in reader:
+                    for key in ("Behavior", "BehaviorID"):
+                        if not (row.get(key) or "").strip():
+                            raise located(path, "missing or empty", line=reader.line_num, key=key)
+                    context = row.get("ContextString") or ""
+                    request = f"{context}\n\n---\n\n{row['Behavior']}" if context else row["Behavior"]
+                    out.setdefault(row["BehaviorID"], request)
+            except UnicodeDecodeError as e:
+                raise located(path, f"not UTF-8 ({e.reason})") from None  # decoded in chunks: no line
     return out
 
 
@@ -138,10 +141,7 @@ def _source(path: Path, where: str, row: dict, image: str | None) -> str:
 def from_harmbench(val_json: str | Path, behaviors_csvs: list[str | Path]) -> list[dict]:
     """One HarmBench classifier val set ({behavior_id: [row, ...]}) in the audit schema (module doc)."""
     path = Path(val_json)
-    try:
-        data = json.loads(path.read_text(encoding="utf-8"))
-    except json.JSONDecodeError as e:
-        raise located(path, f"malformed JSON ({e.msg})", line=e.lineno) from None
+    data = io.read_json(path)
     if not isinstance(data, dict):
         raise located(path, "must be a JSON object {behavior_id: [rows]}")
     requests = behaviour_requests([Path(p) for p in behaviors_csvs])

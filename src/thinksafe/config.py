@@ -355,8 +355,8 @@ def evaluated_models(config: dict) -> list[str]:
     the defended ones (each after the model it defends, which is evaluated too: its reference)."""
     names: list[str] = []
     for name in [*config["run"]["models"], *tuned_models(config), *defended_models(config)]:
-        parent = split_defense(name)[0] if DEFENSE_SEP in name else None
-        for n in (parent, name):
+        parent, defense = split_defense(name)
+        for n in (parent if defense else None, name):
             if n and n not in names:
                 names.append(n)
         base = config["models"].get(parent or name, {}).get("base")

@@ -195,7 +195,7 @@ def agreement_html(spec: dict, root: Path, redact: bool, max_chars: int, show_al
 def audit_html(audits: list[dict]) -> str:
     """Each audit as `thinksafe audit` prints it: every figure titled by what the judge was fit on."""
     if not audits:
-        return "<p>No judge audit in this run (judge_audit.data not set or not found).</p>"
+        return "<p>No judge audit in this run (judge_audit.data is null).</p>"
     out = []
     for a in audits:
         try:
